@@ -1,0 +1,56 @@
+/**
+ * @module The gateway's Hono app, independent of runtime (Node or Workers). The route table
+ * is here, on one screen; handlers live in handlers/.
+ */
+import { GatewayError, payloadTooLarge } from "@switchyard/shared/errors";
+import { Hono } from "hono";
+import { bodyLimit } from "hono/body-limit";
+import { cors } from "hono/cors";
+import type { AppEnv } from "./app-env.ts";
+import type { GatewayDeps } from "./deps.ts";
+import { chatCompletions } from "./handlers/chat-completions.ts";
+import { health, ready } from "./handlers/health.ts";
+import { getModel, listModels } from "./handlers/models.ts";
+import { requestId } from "./middleware/request-id.ts";
+
+export function createApp(deps: GatewayDeps): Hono<AppEnv> {
+  const app = new Hono<AppEnv>();
+
+  app.use("*", async (c, next) => {
+    c.set("deps", deps);
+    await next();
+  });
+  app.use("*", requestId());
+  if (deps.config.corsOrigins) {
+    const origins = deps.config.corsOrigins.split(",").map((o) => o.trim());
+    app.use("*", cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["x-request-id"] }));
+  }
+  const limit = bodyLimit({
+    maxSize: deps.config.maxBodyBytes,
+    onError: () => {
+      throw payloadTooLarge(`Request body exceeds the limit of ${deps.config.maxBodyBytes} bytes.`);
+    },
+  });
+
+  app.get("/health", health);
+  app.get("/ready", ready);
+  app.get("/v1/models", listModels);
+  app.get("/v1/models/:model{.+}", getModel);
+  app.post("/v1/chat/completions", limit, chatCompletions);
+
+  app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
+  app.onError((err, c) => {
+    const e = GatewayError.from(err);
+    const log = c.var.log ?? deps.log;
+    if (e.status >= 500) log.error(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}${describeCause(err)}`);
+    else log.info(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}`);
+    return c.json(e.toJSON(), e.status as 400);
+  });
+  return app;
+}
+
+function describeCause(err: unknown): string {
+  if (err instanceof GatewayError && err.cause instanceof Error) return ` (${err.cause.stack ?? err.cause.message})`;
+  if (!(err instanceof GatewayError) && err instanceof Error) return ` (${err.stack ?? err.message})`;
+  return "";
+}

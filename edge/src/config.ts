@@ -1,0 +1,46 @@
+/** @module Gateway settings from the environment, validated with zod (no Node APIs: runs on Workers too). */
+import { z } from "zod";
+
+export const GatewayConfigSchema = z.object({
+  port: z.coerce.number().int().min(0).max(65535).default(8787),
+  host: z.string().default("127.0.0.1"),
+  dataDir: z.string().default("./.switchyard"),
+  natsUrl: z.string().optional(),
+  modelsDir: z.string().optional(),
+  subjectPrefix: z
+    .string()
+    .regex(/^[A-Za-z0-9_-]+$/)
+    .default("sy"),
+  /** Largest request body accepted, in bytes. */
+  maxBodyBytes: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** Comma-separated allowed origins, or "*"; empty disables CORS headers. */
+  corsOrigins: z.string().default(""),
+  /** Overall deadline of one request. */
+  requestTimeoutMs: z.coerce.number().int().positive().default(600_000),
+  /** How long a worker may take to accept a request. */
+  acceptTimeoutMs: z.coerce.number().int().positive().default(5_000),
+  /** Silence from a worker mid-stream after which it is taken for dead. */
+  workerIdleTimeoutMs: z.coerce.number().int().positive().default(5_000),
+  /** A worker whose status is older than this is forgotten. */
+  workerTtlMs: z.coerce.number().int().positive().default(6_000),
+});
+
+export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
+
+export function gatewayConfigFromEnv(env: Record<string, string | undefined>): GatewayConfig {
+  const pick = (name: string) => (env[name] === "" ? undefined : env[name]);
+  return GatewayConfigSchema.parse({
+    port: pick("PORT"),
+    host: pick("HOST"),
+    dataDir: pick("SWITCHYARD_DATA_DIR"),
+    natsUrl: pick("NATS_URL"),
+    modelsDir: pick("MODELS_DIR"),
+    subjectPrefix: pick("SY_SUBJECT_PREFIX"),
+    maxBodyBytes: pick("MAX_BODY_BYTES"),
+    corsOrigins: pick("CORS_ORIGINS"),
+    requestTimeoutMs: pick("REQUEST_TIMEOUT_MS"),
+    acceptTimeoutMs: pick("ACCEPT_TIMEOUT_MS"),
+    workerIdleTimeoutMs: pick("WORKER_IDLE_TIMEOUT_MS"),
+    workerTtlMs: pick("SY_STATUS_TTL_MS"),
+  });
+}

@@ -1,0 +1,59 @@
+/**
+ * @module The embedded stack: gateway plus an in-process gpu-node on one Bus (in-process, or
+ * NATS when NATS_URL is set), with the demo model generated on first start.
+ */
+import { readdir } from "node:fs/promises";
+import { join } from "node:path";
+import { gpuNodeConfig, type RunningGpuNode, startGpuNode } from "@switchyard/gpu-node";
+import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
+import type { Bus } from "@switchyard/shared/bus/bus";
+import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
+import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import type { Logger } from "@switchyard/shared/log";
+import type { GatewayConfig } from "./config.ts";
+import { createGateway, type Gateway } from "./gateway.ts";
+import { type NodeServer, serveNode } from "./serve-node.ts";
+
+export interface EmbeddedStack {
+  url: string;
+  bus: Bus;
+  gateway: Gateway;
+  gpuNode: RunningGpuNode;
+  server: NodeServer;
+  stop(): Promise<void>;
+}
+
+/** Writes the demo model when the models folder has no .gguf yet. */
+export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<void> {
+  const existing = await readdir(modelsDir).catch(() => [] as string[]);
+  if (existing.some((f) => f.toLowerCase().endsWith(".gguf"))) return;
+  const path = await writeTinyLlamaGguf(join(modelsDir, "demo-tiny.gguf"), { seed: 42 });
+  log.info(`generated demo model ${path}`);
+}
+
+export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedStack> {
+  const modelsDir = config.modelsDir ?? join(config.dataDir, "models");
+  await ensureDemoModel(modelsDir, log);
+  const bus: Bus = config.natsUrl
+    ? NatsBus.start({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
+    : new InProcessBus();
+  const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
+  const workerLog = log.with({ worker: workerConfig.workerId });
+  const gateway = createGateway(config, bus, log);
+  const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
+  const server = await serveNode(gateway.app, config.host, config.port);
+  const gpuNode = await gpuNodePromise;
+  return {
+    url: server.url,
+    bus,
+    gateway,
+    gpuNode,
+    server,
+    async stop() {
+      await server.close();
+      await gpuNode.stop();
+      gateway.stop();
+      await bus.close();
+    },
+  };
+}

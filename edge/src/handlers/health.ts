@@ -1,0 +1,13 @@
+/** @module GET /health (the process is up) and GET /ready (bus connected and a model served). */
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+
+export const health = (c: Context<AppEnv>) => c.json({ status: "ok" });
+
+export function ready(c: Context<AppEnv>) {
+  const { bus, providers } = c.var.deps;
+  const models = providers.flatMap((p) => p.listModels().map((m) => m.id));
+  const busConnected = bus.isConnected();
+  const ok = busConnected && models.length > 0;
+  return c.json({ ready: ok, bus: { kind: bus.kind, connected: busConnected }, models: models.length }, ok ? 200 : 503);
+}

@@ -1,0 +1,24 @@
+/** @module GET /v1/models and /v1/models/{id}: OpenAI's list shape, from what the providers serve now. */
+import { notFound } from "@switchyard/shared/errors";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import type { ModelCard } from "../providers/provider.ts";
+
+const toOpenAI = (m: ModelCard) => ({
+  id: m.id,
+  object: "model" as const,
+  created: Math.floor(m.createdUnixMs / 1000),
+  owned_by: m.ownedBy,
+  ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
+});
+
+const allModels = (c: Context<AppEnv>) => c.var.deps.providers.flatMap((p) => p.listModels());
+
+export const listModels = (c: Context<AppEnv>) => c.json({ object: "list", data: allModels(c).map(toOpenAI) });
+
+export function getModel(c: Context<AppEnv>) {
+  const id = c.req.param("model") ?? "";
+  const card = allModels(c).find((m) => m.id === id);
+  if (!card) throw notFound(`The model '${id}' does not exist`);
+  return c.json(toOpenAI(card));
+}

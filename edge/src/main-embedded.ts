@@ -1,0 +1,21 @@
+/** @module `npm start`: the whole stack in one process on embedded defaults; prints the URL and models. */
+import { createLogger } from "@switchyard/shared/log";
+import { gatewayConfigFromEnv } from "./config.ts";
+import { startEmbedded } from "./embedded.ts";
+
+const config = gatewayConfigFromEnv(process.env);
+const log = createLogger("switchyard");
+const stack = await startEmbedded(config, process.env, log);
+const models = [...stack.gpuNode.pool.models.keys()];
+console.log(`\nSwitchyard is running at ${stack.url}`);
+console.log(`  OpenAI base URL: ${stack.url}/v1`);
+console.log(`  models: ${models.join(", ") || "(none)"}`);
+console.log(`  bus: ${stack.bus.kind}${config.natsUrl ? ` (${config.natsUrl})` : ""}\n`);
+
+const shutdown = async () => {
+  log.info("stopping");
+  await stack.stop();
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());

@@ -1,0 +1,26 @@
+/** @module `npm run edge`: the gateway alone, reaching workers over NATS (NATS_URL). */
+import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { createLogger } from "@switchyard/shared/log";
+import { gatewayConfigFromEnv } from "./config.ts";
+import { createGateway } from "./gateway.ts";
+import { serveNode } from "./serve-node.ts";
+
+const config = gatewayConfigFromEnv(process.env);
+const log = createLogger("edge");
+if (!config.natsUrl) {
+  log.error("npm run edge needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs everything in one process.");
+  process.exit(2);
+}
+const bus = NatsBus.start({ servers: config.natsUrl, name: "switchyard-edge", log: (m) => log.info(m) });
+const gateway = createGateway(config, bus, log);
+const server = await serveNode(gateway.app, config.host, config.port);
+log.info(`Switchyard gateway listening on ${server.url} (NATS ${config.natsUrl})`);
+
+const shutdown = async () => {
+  gateway.stop();
+  await server.close();
+  await bus.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown());
+process.on("SIGTERM", () => void shutdown());

@@ -1,0 +1,172 @@
+/**
+ * @module The NATS Bus over TCP (@nats-io/transport-node). Connects in the background and
+ * keeps reconnecting, so a gateway can start while NATS is down and serve once it is back.
+ */
+import { Kvm } from "@nats-io/kv";
+import type { NatsConnection } from "@nats-io/nats-core";
+import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
+import { connect } from "@nats-io/transport-node";
+import type { Bus, BusHandler, BusKv, BusMsg, BusSubscription, KvEntry, KvWatch } from "./bus.ts";
+import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError, BusUnavailableError } from "./errors.ts";
+
+export interface NatsBusOptions {
+  /** Comma-separated server URLs, e.g. nats://127.0.0.1:4222. */
+  servers: string;
+  name: string;
+  log?: (message: string) => void;
+}
+
+export class NatsBus implements Bus {
+  readonly kind = "nats";
+  #nc: NatsConnection | undefined;
+  #connected = false;
+  #closing = false;
+  readonly #ready: Promise<void>;
+  readonly #log: (message: string) => void;
+
+  private constructor(readonly options: NatsBusOptions) {
+    this.#log = options.log ?? (() => {});
+    this.#ready = this.#connect();
+    // The promise is awaited by callers who need it; a failed first connect is retried inside.
+    this.#ready.catch(() => {});
+  }
+
+  /** Returns at once; the connection is made (and remade) in the background. */
+  static start(options: NatsBusOptions): NatsBus {
+    return new NatsBus(options);
+  }
+
+  async #connect(): Promise<void> {
+    const nc = await connect({
+      servers: this.options.servers.split(",").map((s) => s.trim()),
+      name: this.options.name,
+      waitOnFirstConnect: true,
+      maxReconnectAttempts: -1,
+      reconnectTimeWait: 250,
+      reconnectJitter: 100,
+      pingInterval: 5_000,
+      maxPingOut: 2,
+    });
+    if (this.#closing) {
+      await nc.close();
+      throw new BusUnavailableError("bus closed while connecting");
+    }
+    this.#nc = nc;
+    this.#connected = true;
+    this.#log(`connected to NATS ${nc.getServer()}`);
+    void this.#watchStatus(nc);
+  }
+
+  async #watchStatus(nc: NatsConnection): Promise<void> {
+    for await (const s of nc.status()) {
+      if (s.type === "disconnect") {
+        this.#connected = false;
+        this.#log("NATS disconnected; reconnecting");
+      } else if (s.type === "reconnect") {
+        this.#connected = true;
+        this.#log("NATS reconnected");
+      }
+    }
+  }
+
+  #conn(): NatsConnection {
+    if (!this.#nc || !this.#connected || this.#nc.isClosed()) throw new BusUnavailableError("NATS is not connected");
+    return this.#nc;
+  }
+
+  isConnected(): boolean {
+    return this.#nc !== undefined && this.#connected && !this.#nc.isClosed();
+  }
+
+  ready(): Promise<void> {
+    return this.#ready;
+  }
+
+  maxPayload(): number {
+    return this.#nc?.info?.max_payload ?? 1024 * 1024;
+  }
+
+  createInbox(): string {
+    return `_INBOX.${crypto.randomUUID().replaceAll("-", "")}`;
+  }
+
+  #checkSize(data: Uint8Array): void {
+    const limit = this.maxPayload();
+    if (data.byteLength > limit) throw new BusPayloadTooLargeError(data.byteLength, limit);
+  }
+
+  publish(subject: string, data: Uint8Array, reply?: string): void {
+    this.#checkSize(data);
+    this.#conn().publish(subject, data, reply === undefined ? undefined : { reply });
+  }
+
+  subscribe(subject: string, handler: BusHandler, opts?: { queue?: string }): BusSubscription {
+    const sub = this.#conn().subscribe(subject, {
+      queue: opts?.queue,
+      callback: (err, msg) => {
+        if (err) {
+          this.#log(`subscription ${subject}: ${err.message}`);
+          return;
+        }
+        handler({ subject: msg.subject, data: msg.data, reply: msg.reply });
+      },
+    });
+    return { unsubscribe: () => sub.unsubscribe() };
+  }
+
+  async request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<BusMsg> {
+    this.#checkSize(data);
+    try {
+      const msg = await this.#conn().request(subject, data, { timeout: opts.timeoutMs });
+      return { subject: msg.subject, data: msg.data, reply: msg.reply };
+    } catch (err) {
+      throw mapRequestError(err, subject);
+    }
+  }
+
+  async kv(bucket: string, opts: { ttlMs: number }): Promise<BusKv> {
+    const kv = await new Kvm(this.#conn()).create(bucket, { ttl: opts.ttlMs, history: 1 });
+    return {
+      put: async (key, value) => {
+        await kv.put(key, value);
+      },
+      delete: async (key) => {
+        await kv.delete(key);
+      },
+      watch: async (onEntry: (entry: KvEntry) => void): Promise<KvWatch> => {
+        const it = await kv.watch();
+        const ended = (async () => {
+          try {
+            for await (const e of it) onEntry({ key: e.key, value: e.operation === "PUT" ? e.value : null });
+          } catch (err) {
+            this.#log(`kv watch ${bucket} ended: ${(err as Error).message}`);
+          }
+        })();
+        return { stop: () => it.stop(), ended };
+      },
+    };
+  }
+
+  async flush(): Promise<void> {
+    await this.#conn().flush();
+  }
+
+  async close(): Promise<void> {
+    this.#closing = true;
+    const nc = this.#nc;
+    this.#nc = undefined;
+    this.#connected = false;
+    if (nc && !nc.isClosed()) await nc.drain().catch(() => nc.close());
+  }
+}
+
+function mapRequestError(err: unknown, subject: string): Error {
+  if (err instanceof NoRespondersError) return new BusNoRespondersError(subject);
+  if (err instanceof TimeoutError) return new BusTimeoutError(subject);
+  if (err instanceof RequestError) {
+    if (err.isNoResponders()) return new BusNoRespondersError(subject);
+    if (err.cause instanceof TimeoutError) return new BusTimeoutError(subject);
+  }
+  if (err instanceof Error) return err;
+  return new Error(String(err));
+}

@@ -1,0 +1,28 @@
+/** @module Vitest global setup: one nats-server and one generated model for the integration suites. */
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
+import type { TestProject } from "vitest/node";
+import { startNatsServer } from "../helpers/nats-server.ts";
+
+declare module "vitest" {
+  export interface ProvidedContext {
+    natsUrl: string;
+    natsWsUrl: string;
+    modelsDir: string;
+  }
+}
+
+export default async function setup(project: TestProject) {
+  const nats = await startNatsServer();
+  const modelsDir = await mkdtemp(join(tmpdir(), "sy-models-"));
+  await writeTinyLlamaGguf(join(modelsDir, "tiny.gguf"), { seed: 7 });
+  project.provide("natsUrl", nats.url);
+  project.provide("natsWsUrl", nats.wsUrl);
+  project.provide("modelsDir", modelsDir);
+  return async () => {
+    await nats.stop();
+    await rm(modelsDir, { recursive: true, force: true });
+  };
+}

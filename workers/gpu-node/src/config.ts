@@ -1,0 +1,55 @@
+/** @module gpu-node settings from flags and environment, validated with zod. */
+import { availableParallelism, hostname } from "node:os";
+import { parseArgs } from "node:util";
+import { z } from "zod";
+
+const GpuSchema = z.enum(["auto", "cuda", "vulkan", "false", "cpu"]).transform((v) => (v === "false" || v === "cpu" ? false : v));
+
+export const GpuNodeConfigSchema = z.object({
+  modelsDir: z.string().min(1),
+  natsUrl: z.string().optional(),
+  subjectPrefix: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  workerId: z.string().regex(/^[A-Za-z0-9_-]+$/),
+  threads: z.coerce.number().int().min(1).max(256),
+  slots: z.coerce.number().int().min(1).max(64),
+  contextSize: z.coerce.number().int().min(0),
+  gpu: GpuSchema,
+  heartbeatMs: z.coerce.number().int().min(50),
+  statusIntervalMs: z.coerce.number().int().min(100),
+  statusTtlMs: z.coerce.number().int().min(500),
+});
+export type GpuNodeConfig = z.infer<typeof GpuNodeConfigSchema>;
+
+/** Half the cores, at least one: llama.cpp slows down sharply when threads outnumber free cores. */
+export const defaultThreads = (): number => Math.max(1, Math.floor(availableParallelism() / 2));
+
+export const defaultWorkerId = (): string =>
+  `${hostname().replace(/[^A-Za-z0-9_-]/g, "-")}-${process.pid}-${Math.random().toString(36).slice(2, 6)}`;
+
+export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeConfig {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      models: { type: "string" },
+      threads: { type: "string" },
+      slots: { type: "string" },
+      "context-size": { type: "string" },
+      gpu: { type: "string" },
+      "worker-id": { type: "string" },
+    },
+    allowPositionals: false,
+  });
+  return GpuNodeConfigSchema.parse({
+    modelsDir: values.models ?? env.MODELS_DIR ?? "./.switchyard/models",
+    natsUrl: env.NATS_URL || undefined,
+    subjectPrefix: env.SY_SUBJECT_PREFIX ?? "sy",
+    workerId: values["worker-id"] ?? env.WORKER_ID ?? defaultWorkerId(),
+    threads: values.threads ?? env.LLAMA_THREADS ?? defaultThreads(),
+    slots: values.slots ?? env.LLAMA_SLOTS ?? 2,
+    contextSize: values["context-size"] ?? env.LLAMA_CONTEXT_SIZE ?? 0,
+    gpu: values.gpu ?? env.LLAMA_GPU ?? "auto",
+    heartbeatMs: env.SY_HEARTBEAT_MS ?? 1000,
+    statusIntervalMs: env.SY_STATUS_INTERVAL_MS ?? 2000,
+    statusTtlMs: env.SY_STATUS_TTL_MS ?? 6000,
+  });
+}

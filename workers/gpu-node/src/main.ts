@@ -1,0 +1,27 @@
+/** @module `npm run gpu-node -- --models <dir>`: a worker process serving every .gguf in a folder over NATS. */
+import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { gpuNodeConfig } from "./config.ts";
+import { startGpuNode } from "./index.ts";
+
+const config = gpuNodeConfig(process.argv.slice(2), process.env);
+const log = (message: string) => console.log(`[gpu-node ${config.workerId}] ${message}`);
+if (!config.natsUrl) {
+  console.error("gpu-node needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs an embedded worker instead.");
+  process.exit(2);
+}
+const bus = NatsBus.start({ servers: config.natsUrl, name: `gpu-node-${config.workerId}`, log });
+log(`waiting for NATS at ${config.natsUrl}`);
+const node = await startGpuNode(bus, config, log);
+log(`serving ${[...node.pool.models.keys()].join(", ") || "no models"} (threads ${config.threads}, gpu ${node.pool.gpuName})`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  await node.stop();
+  await bus.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
