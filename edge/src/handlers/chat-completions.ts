@@ -22,11 +22,14 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   // Wait for acceptance before answering, so early failures keep their HTTP status.
   const first = await events.next();
   const meta: CompletionMeta = { id: `chatcmpl-${requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
-  log.info(`chat ${request.model} accepted by ${provider.name}${first.done ? " (empty)" : ""} stream=${request.stream}`);
+  const worker = !first.done && first.value.type === "accepted" ? first.value.workerId : undefined;
+  // Which worker took it: operators debugging a pool want this without reading logs.
+  if (worker) c.header("x-switchyard-worker", worker);
+  log.info(`chat ${request.model} accepted by ${provider.name}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
   if (request.stream) {
-    return new Response(sseStream({ events: toChunks(first, events, request, meta), onError: (err) => streamError(err, log) }), {
-      headers: { "content-type": "text/event-stream; charset=utf-8", "cache-control": "no-cache", connection: "keep-alive" },
-    });
+    c.header("content-type", "text/event-stream; charset=utf-8");
+    c.header("cache-control", "no-cache");
+    return c.body(sseStream({ events: toChunks(first, events, request, meta), onError: (err) => streamError(err, log) }));
   }
   return c.json(await collect(first, events, meta));
 }

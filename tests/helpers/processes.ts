@@ -1,0 +1,37 @@
+/** @module Runs gpu-node as its own process (like an operator would) and waits until it serves. */
+import { type ChildProcess, spawn } from "node:child_process";
+import { resolve } from "node:path";
+
+const ROOT = resolve(import.meta.dirname, "../..");
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  workerId: string;
+  output(): string;
+}
+
+export async function spawnGpuNode(opts: { natsUrl: string; modelsDir: string; workerId: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+  // node with tsx's loader rather than the tsx CLI: one process, so a SIGKILL really kills the worker.
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/gpu-node/src/main.ts", "--models", opts.modelsDir, "--worker-id", opts.workerId, "--threads", "1", "--gpu", "false"], {
+    cwd: ROOT,
+    env: { ...process.env, NATS_URL: opts.natsUrl, SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500", SY_STATUS_TTL_MS: "2000", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let out = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    out += d.toString();
+  });
+  const until = Date.now() + 30_000;
+  while (!out.includes("serving ")) {
+    if (child.exitCode !== null) throw new Error(`gpu-node exited early (${child.exitCode}):\n${out}`);
+    if (Date.now() > until) {
+      child.kill("SIGKILL");
+      throw new Error(`gpu-node did not start:\n${out}`);
+    }
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return { child, workerId: opts.workerId, output: () => out };
+}
