@@ -17,7 +17,11 @@ describe.each([
   let stack: TestStack;
 
   beforeAll(async () => {
-    stack = await startTestStack({ modelsDir: inject("modelsDir"), natsUrl: natsUrl ? inject("natsUrl") : undefined });
+    stack = await startTestStack({
+      modelsDir: inject("modelsDir"),
+      natsUrl: natsUrl ? inject("natsUrl") : undefined,
+      env: { CORS_ORIGINS: "https://app.example" },
+    });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -184,6 +188,33 @@ describe.each([
     expect(freedIn).toBeLessThanOrEqual(200);
     const pool = stack.gpuNode.pool.models.get(MODEL)!;
     expect(pool.slots.busy).toBe(0);
+  });
+
+  it("a client that gives up on a non-streaming request frees the slot too", async () => {
+    const controller = new AbortController();
+    const pending = fetch(`${stack.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, messages: user("long answer"), max_tokens: 2000 }),
+      signal: controller.signal,
+    }).catch((e: unknown) => e);
+    await waitFor(() => stack.gpuNode.worker.activeRequests === 1, 2_000, 5);
+    controller.abort();
+    expect(await pending).toBeInstanceOf(Error);
+    await waitFor(() => stack.gpuNode.worker.activeRequests === 0, 200, 5);
+  });
+
+  it("answers CORS preflights for configured origins only", async () => {
+    const preflight = (origin: string) =>
+      fetch(`${stack.url}/v1/chat/completions`, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" },
+      });
+    const allowed = await preflight("https://app.example");
+    expect(allowed.status).toBe(204);
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
+    const other = await preflight("https://evil.example");
+    expect(other.headers.get("access-control-allow-origin")).toBeNull();
   });
 
   it("reports ready with the bus and models", async () => {
