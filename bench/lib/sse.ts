@@ -37,8 +37,11 @@ export async function readChatSse(body: ReadableStream<Uint8Array>): Promise<Str
   const decoder = new TextDecoder();
   let buffer = "";
   let done = false;
-  for await (const bytes of body) {
-    buffer += decoder.decode(bytes, { stream: true });
+  const reader = body.getReader();
+  for (;;) {
+    const read = await reader.read();
+    if (read.done) break;
+    buffer += decoder.decode(read.value, { stream: true });
     // Several events often arrive in one read; they all get this read's timestamp, which is
     // what a real client could observe too.
     const now = performance.now();

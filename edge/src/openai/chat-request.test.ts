@@ -7,7 +7,8 @@ const errorOf = (body: unknown): GatewayError => {
   try {
     parseChatRequest(body);
   } catch (err) {
-    return err as GatewayError;
+    if (!(err instanceof GatewayError)) throw err;
+    return err;
   }
   throw new Error("expected a validation error");
 };
