@@ -1,7 +1,7 @@
 /** @module The local pool provider: chat over the Bus to gpu-node workers, models from the live registry. */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
-import { GatewayError, modelNotFound } from "@switchyard/shared/errors";
+import { modelNotFound } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
@@ -32,8 +32,8 @@ export class LocalPoolProvider implements Provider {
     }));
   }
 
-  async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
-    const events = streamChat(
+  chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    return streamChat(
       this.bus,
       this.subjects,
       {
@@ -51,15 +51,13 @@ export class LocalPoolProvider implements Provider {
         deadlineUnixMs: ctx.deadlineUnixMs,
         correlationId: ctx.requestId,
       },
-      { acceptTimeoutMs: this.options.acceptTimeoutMs, idleTimeoutMs: this.options.idleTimeoutMs, signal: ctx.signal },
+      {
+        acceptTimeoutMs: this.options.acceptTimeoutMs,
+        idleTimeoutMs: this.options.idleTimeoutMs,
+        signal: ctx.signal,
+        // No worker ever served this model: it is unknown, not merely unavailable.
+        mapAcceptError: (err) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
+      },
     );
-    try {
-      yield* events;
-    } catch (err) {
-      // No worker ever served this model: it is unknown, not merely unavailable.
-      if (err instanceof GatewayError && err.code === "no_worker_available" && !this.registry.hasSeen(request.model))
-        throw modelNotFound(request.model);
-      throw err;
-    }
   }
 }

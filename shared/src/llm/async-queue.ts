@@ -12,6 +12,11 @@ export class AsyncQueue<T> {
     } else this.#items.push(item);
   }
 
+  /** The next item if one is already queued, without waiting. */
+  tryShift(): T | undefined {
+    return this.#items.shift();
+  }
+
   /** Next item, or TIMEOUT when none arrives within timeoutMs. */
   next(timeoutMs: number): Promise<T | typeof TIMEOUT> {
     if (this.#items.length > 0) return Promise.resolve(this.#items.shift() as T);

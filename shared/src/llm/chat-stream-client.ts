@@ -17,6 +17,8 @@ export interface ChatStreamOptions {
   /** Longest silence (no token, no heartbeat) before the worker is taken for dead. */
   idleTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
+  mapAcceptError?: (err: GatewayError) => GatewayError;
 }
 
 export async function* streamChat(
@@ -54,7 +56,8 @@ export async function* streamChat(
       const reply = await bus.request(subjects.chat(model), payload, { timeoutMs: options.acceptTimeoutMs });
       first = decodeChatChunk(reply.data);
     } catch (err) {
-      throw toGatewayError(err, model);
+      const e = toGatewayError(err, model);
+      throw options.mapAcceptError ? options.mapAcceptError(e) : e;
     }
     if (first.kind.case === "error") throw workerError(first.kind.value.status, first.kind.value.code, first.kind.value.message);
     if (first.kind.case !== "accepted" || first.seq !== 0) throw protocolError(`expected accepted chunk 0, got ${first.kind.case} ${first.seq}`);
@@ -83,21 +86,42 @@ async function* readChunks(
   markFinished: () => void,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   let expected = 1;
-  for (;;) {
-    const wait = deadlineUnixMs > 0 ? Math.min(idleTimeoutMs, deadlineUnixMs - Date.now()) : idleTimeoutMs;
-    const data = wait > 0 ? await queue.next(wait) : TIMEOUT;
-    if (data === TIMEOUT) {
-      if (deadlineUnixMs > 0 && Date.now() >= deadlineUnixMs) throw gatewayTimeout(`request ${requestId} passed its deadline`);
-      throw serviceUnavailable(`the worker stopped responding (no data for ${idleTimeoutMs} ms)`, "worker_lost");
-    }
+  const inOrder = (data: Uint8Array): ChatChunk => {
     const chunk = decodeChatChunk(data);
     if (chunk.seq !== expected) throw protocolError(`chunk gap: expected seq ${expected}, got ${chunk.seq}`);
     expected += 1;
+    return chunk;
+  };
+  let carried: ChatChunk | undefined;
+  for (;;) {
+    let chunk = carried;
+    carried = undefined;
+    if (!chunk) {
+      const wait = deadlineUnixMs > 0 ? Math.min(idleTimeoutMs, deadlineUnixMs - Date.now()) : idleTimeoutMs;
+      const data = wait > 0 ? await queue.next(wait) : TIMEOUT;
+      if (data === TIMEOUT) {
+        if (deadlineUnixMs > 0 && Date.now() >= deadlineUnixMs) throw gatewayTimeout(`request ${requestId} passed its deadline`);
+        throw serviceUnavailable(`the worker stopped responding (no data for ${idleTimeoutMs} ms)`, "worker_lost");
+      }
+      chunk = inOrder(data);
+    }
     const kind = chunk.kind;
     switch (kind.case) {
-      case "token":
-        yield { type: "token", text: kind.value.text, count: kind.value.count };
+      case "token": {
+        // Tokens that queued up while the client was being written to leave as one event.
+        let { text, count } = kind.value;
+        for (let data = queue.tryShift(); data !== undefined; data = queue.tryShift()) {
+          const next = inOrder(data);
+          if (next.kind.case !== "token") {
+            carried = next;
+            break;
+          }
+          text += next.kind.value.text;
+          count += next.kind.value.count;
+        }
+        yield { type: "token", text, count };
         break;
+      }
       case "usage":
         yield { type: "usage", promptTokens: kind.value.promptTokens, completionTokens: kind.value.completionTokens };
         break;

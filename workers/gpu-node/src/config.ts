@@ -15,6 +15,7 @@ export const GpuNodeConfigSchema = z.object({
   contextSize: z.coerce.number().int().min(0),
   gpu: GpuSchema,
   heartbeatMs: z.coerce.number().int().min(50),
+  coalesceMs: z.coerce.number().min(0).max(1000),
   statusIntervalMs: z.coerce.number().int().min(100),
   statusTtlMs: z.coerce.number().int().min(500),
 });
@@ -49,6 +50,7 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
     contextSize: values["context-size"] ?? env.LLAMA_CONTEXT_SIZE ?? 0,
     gpu: values.gpu ?? env.LLAMA_GPU ?? "auto",
     heartbeatMs: env.SY_HEARTBEAT_MS ?? 1000,
+    coalesceMs: env.SY_TOKEN_COALESCE_MS ?? 5,
     statusIntervalMs: env.SY_STATUS_INTERVAL_MS ?? 2000,
     statusTtlMs: env.SY_STATUS_TTL_MS ?? 6000,
   });

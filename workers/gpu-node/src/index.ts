@@ -24,6 +24,7 @@ export async function startGpuNode(bus: Bus, config: GpuNodeConfig, log: (messag
   const worker = new LlmWorker(bus, subjects(config.subjectPrefix), pool, {
     workerId: config.workerId,
     heartbeatMs: config.heartbeatMs,
+    coalesceMs: config.coalesceMs,
     statusIntervalMs: config.statusIntervalMs,
     statusTtlMs: config.statusTtlMs,
     log,

@@ -6,6 +6,7 @@
 import type { Bus, BusMsg } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { type ChatChunkKind, type ChatRequest, decodeChatRequest, encodeChatChunk } from "@switchyard/shared/codec/chat-codec";
+import { ChunkSender } from "./chunk-sender.ts";
 import { generate } from "./generate.ts";
 import type { LoadedModel, ModelPool } from "./model-pool.ts";
 import { renderPrompt } from "./prompt.ts";
@@ -14,6 +15,8 @@ import { StatusAnnouncer } from "./status-announcer.ts";
 export interface LlmWorkerOptions {
   workerId: string;
   heartbeatMs: number;
+  /** Longest a token waits to share a message with the next ones (0 = one message per token). */
+  coalesceMs: number;
   statusIntervalMs: number;
   statusTtlMs: number;
   log: (message: string) => void;
@@ -82,21 +85,14 @@ export class LlmWorker {
     this.#active.set(rid, abort);
     // Subscribed before the accepted reply leaves, so a cancel sent right after it is never missed.
     const cancelSub = this.bus.subscribe(this.subjects.cancel(rid), () => abort.abort(new Error("cancelled")));
-    let seq = 0;
-    let lastSent = Date.now();
-    const send = (kind: ChatChunkKind) => {
-      seq += 1;
-      lastSent = Date.now();
-      try {
-        this.bus.publish(request.streamSubject, encodeChatChunk(rid, seq, kind));
-      } catch (err) {
-        this.options.log(`[${rid}] publish failed: ${(err as Error).message}; stopping`);
-        abort.abort(err);
-      }
-    };
+    const sender = new ChunkSender(this.bus, request.streamSubject, rid, this.options.coalesceMs, (err) => {
+      this.options.log(`[${rid}] publish failed: ${(err as Error).message}; stopping`);
+      abort.abort(err);
+    });
+    const send = (kind: ChatChunkKind) => sender.send(kind);
     this.#reply(msg.reply, rid, { case: "accepted", value: { workerId: this.options.workerId, promptTokens: prompt.tokens.length } });
     const heartbeat = setInterval(() => {
-      if (Date.now() - lastSent >= this.options.heartbeatMs) send({ case: "heartbeat", value: {} });
+      if (sender.idleMs() >= this.options.heartbeatMs) send({ case: "heartbeat", value: {} });
       if (request.deadlineUnixMs > 0 && Date.now() > request.deadlineUnixMs) abort.abort(new Error("deadline"));
     }, this.options.heartbeatMs);
     let sequence: Awaited<ReturnType<typeof loaded.slots.acquire>> | undefined;
@@ -115,7 +111,7 @@ export class LlmWorker {
           topP: sampling?.topP,
           seed: sampling?.seed,
         },
-        { text: (text, count) => send({ case: "token", value: { text, count } }) },
+        { text: (text, count) => sender.token(text, count) },
         abort.signal,
       );
       if (result.finishReason === "cancelled") {
@@ -132,6 +128,7 @@ export class LlmWorker {
       }
     } finally {
       clearInterval(heartbeat);
+      sender.close();
       cancelSub.unsubscribe();
       if (sequence) loaded.slots.release(sequence);
       this.#active.delete(rid);
