@@ -160,6 +160,13 @@ describe.each([
       expect(r.json?.error?.message).toMatch(/bus/);
     });
 
+    it("image parts and tools are a 400 for a text-only local model", async () => {
+      const image = [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/cat.png" } }] }];
+      expectError(await postRaw(stack.url, JSON.stringify({ model: MODEL, messages: image })), 400, "unsupported_content", "messages[0].content");
+      const tools = [{ type: "function", function: { name: "f" } }];
+      expectError(await postRaw(stack.url, JSON.stringify({ model: MODEL, messages: user("x"), tools })), 400, "unsupported_parameter", "tools");
+    });
+
     it("an unknown path is a 404 in OpenAI's shape", async () => {
       const res = await fetch(`${stack.url}/v1/nope`);
       expect(res.status).toBe(404);

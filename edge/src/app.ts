@@ -44,6 +44,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     const log = c.var.log ?? deps.log;
     if (e.status >= 500) log.error(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}${describeCause(err)}`);
     else log.info(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}`);
+    for (const [name, value] of Object.entries(e.headers)) c.header(name, value);
     return c.json(e.toJSON(), e.status as 400);
   });
   return app;

@@ -21,6 +21,12 @@ export const GatewayConfigSchema = z.object({
   acceptTimeoutMs: z.coerce.number().int().positive().default(5_000),
   /** Silence from a worker mid-stream after which it is taken for dead. */
   workerIdleTimeoutMs: z.coerce.number().int().positive().default(5_000),
+  /** Path of the routing config file (JSON); unset uses the built-in routes only. */
+  configPath: z.string().optional(),
+  /** Timeout of one cloud provider call (each retry gets its own). */
+  upstreamTimeoutMs: z.coerce.number().int().positive().default(120_000),
+  /** Retries of a cloud call on 408/409/429/5xx/connection errors, before any fallback. */
+  upstreamMaxRetries: z.coerce.number().int().min(0).max(10).default(2),
   /** A worker whose status is older than this is forgotten. */
   workerTtlMs: z.coerce.number().int().positive().default(6_000),
 });
@@ -42,5 +48,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     acceptTimeoutMs: pick("ACCEPT_TIMEOUT_MS"),
     workerIdleTimeoutMs: pick("WORKER_IDLE_TIMEOUT_MS"),
     workerTtlMs: pick("SY_STATUS_TTL_MS"),
+    configPath: pick("SWITCHYARD_CONFIG"),
+    upstreamTimeoutMs: pick("UPSTREAM_TIMEOUT_MS"),
+    upstreamMaxRetries: pick("UPSTREAM_MAX_RETRIES"),
   });
 }

@@ -3,12 +3,13 @@ import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
 import type { Provider } from "./providers/provider.ts";
+import type { ModelRouter } from "./routing/resolve-target.ts";
 
 export interface GatewayDeps {
   config: GatewayConfig;
   bus: Bus;
   providers: Provider[];
-  /** Picks the provider for a model name (throws model_not_found when none fits). */
-  resolveProvider(model: string): Provider;
+  /** Model name → the targets to try, in order. */
+  router: ModelRouter;
   log: Logger;
 }

@@ -12,6 +12,7 @@ import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
+import { loadRouteConfig } from "./routing/load-route-config.ts";
 import { type NodeServer, serveNode } from "./serve-node.ts";
 
 export interface EmbeddedStack {
@@ -32,6 +33,8 @@ export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<v
 }
 
 export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedStack> {
+  // Read first: a bad config file stops the start before anything is spawned.
+  const routeConfig = loadRouteConfig(config.configPath);
   const modelsDir = config.modelsDir ?? join(config.dataDir, "models");
   await ensureDemoModel(modelsDir, log);
   const bus: Bus = config.natsUrl
@@ -39,7 +42,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
     : new InProcessBus();
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });
-  const gateway = createGateway(config, bus, log);
+  const gateway = createGateway(config, bus, log, env, routeConfig);
   const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
   const server = await serveNode(gateway.app, config.host, config.port);
   const gpuNode = await gpuNodePromise;

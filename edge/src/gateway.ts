@@ -8,7 +8,10 @@ import { createApp } from "./app.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayDeps } from "./deps.ts";
+import { createCloudProviders } from "./providers/cloud-providers.ts";
 import { LocalPoolProvider } from "./providers/local-pool.ts";
+import { ModelRouter } from "./routing/resolve-target.ts";
+import { emptyRouteConfig, type RouteConfig } from "./routing/route-config.ts";
 
 export interface Gateway {
   app: Hono<AppEnv>;
@@ -17,7 +20,13 @@ export interface Gateway {
   stop(): void;
 }
 
-export function createGateway(config: GatewayConfig, bus: Bus, log: Logger): Gateway {
+export function createGateway(
+  config: GatewayConfig,
+  bus: Bus,
+  log: Logger,
+  env: Record<string, string | undefined> = {},
+  routeConfig: RouteConfig = emptyRouteConfig(),
+): Gateway {
   const subs = subjects(config.subjectPrefix);
   const registry = new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   registry.start();
@@ -25,13 +34,13 @@ export function createGateway(config: GatewayConfig, bus: Bus, log: Logger): Gat
     acceptTimeoutMs: config.acceptTimeoutMs,
     idleTimeoutMs: config.workerIdleTimeoutMs,
   });
-  const deps: GatewayDeps = {
-    config,
-    bus,
-    providers: [local],
-    // Every model goes to the local pool until cloud routing exists (issue #3).
-    resolveProvider: () => local,
-    log,
-  };
+  const cloud = createCloudProviders(
+    env,
+    routeConfig,
+    { timeoutMs: config.upstreamTimeoutMs, maxRetries: config.upstreamMaxRetries },
+    (name) => router.configuredModels().filter((m) => m.ownedBy === name),
+  );
+  const router: ModelRouter = new ModelRouter(routeConfig, { local, ...cloud });
+  const deps: GatewayDeps = { config, bus, providers: [local, cloud.openai, cloud.anthropic, cloud.groq], router, log };
   return { app: createApp(deps), registry, deps, stop: () => registry.stop() };
 }

@@ -5,7 +5,10 @@ import { startEmbedded } from "./embedded.ts";
 
 const config = gatewayConfigFromEnv(process.env);
 const log = createLogger("switchyard");
-const stack = await startEmbedded(config, process.env, log);
+const stack = await startEmbedded(config, process.env, log).catch((err: Error) => {
+  log.error(err.message);
+  process.exit(1);
+});
 const models = [...stack.gpuNode.pool.models.keys()];
 console.log(`\nSwitchyard is running at ${stack.url}`);
 console.log(`  OpenAI base URL: ${stack.url}/v1`);

@@ -3,6 +3,8 @@ import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import { createLogger } from "@switchyard/shared/log";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { createGateway } from "./gateway.ts";
+import { loadRouteConfig } from "./routing/load-route-config.ts";
+import type { RouteConfig } from "./routing/route-config.ts";
 import { serveNode } from "./serve-node.ts";
 
 const config = gatewayConfigFromEnv(process.env);
@@ -11,8 +13,15 @@ if (!config.natsUrl) {
   log.error("npm run edge needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs everything in one process.");
   process.exit(2);
 }
+let routeConfig: RouteConfig;
+try {
+  routeConfig = loadRouteConfig(config.configPath);
+} catch (err) {
+  log.error((err as Error).message);
+  process.exit(1);
+}
 const bus = NatsBus.start({ servers: config.natsUrl, name: "switchyard-edge", log: (m) => log.info(m) });
-const gateway = createGateway(config, bus, log);
+const gateway = createGateway(config, bus, log, process.env, routeConfig);
 const server = await serveNode(gateway.app, config.host, config.port);
 log.info(`Switchyard gateway listening on ${server.url} (NATS ${config.natsUrl})`);
 

@@ -19,6 +19,8 @@ export interface GatewayErrorInit {
   code?: string | null;
   param?: string | null;
   cause?: unknown;
+  /** Response headers that go with the error, e.g. retry-after on a 429. */
+  headers?: Record<string, string>;
 }
 
 export class GatewayError extends Error {
@@ -26,6 +28,7 @@ export class GatewayError extends Error {
   readonly type: OpenAIErrorType;
   readonly code: string | null;
   readonly param: string | null;
+  readonly headers: Record<string, string>;
 
   constructor(message: string, init: GatewayErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
@@ -34,6 +37,7 @@ export class GatewayError extends Error {
     this.type = init.type;
     this.code = init.code ?? null;
     this.param = init.param ?? null;
+    this.headers = init.headers ?? {};
   }
 
   toJSON(): OpenAIErrorBody {

@@ -1,89 +1,51 @@
-/** @module POST /v1/chat/completions: validates, dispatches to the provider, answers JSON or SSE. */
-import { GatewayError, invalidRequest } from "@switchyard/shared/errors";
-import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
+/** @module POST /v1/chat/completions: validates, routes (with fallbacks), answers JSON or SSE. */
+import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import { type NormalizedChatRequest, parseChatRequest } from "../openai/chat-request.ts";
-import { type CompletionMeta, chatChunk, chatCompletion, type FinishReason, usage, usageChunk } from "../openai/chat-response.ts";
+import { parseChatRequest } from "../openai/chat-request.ts";
+import { type CompletionMeta, collectCompletion, completionChunks } from "../openai/chat-response.ts";
+import { startChat } from "../routing/run-chain.ts";
 import { sseStream } from "../sse/sse-stream.ts";
+import { readJson } from "./read-json.ts";
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
-  const body = await readJson(c);
-  const request = parseChatRequest(body);
-  const { resolveProvider, config } = c.var.deps;
-  const provider = resolveProvider(request.model);
+  const request = parseChatRequest(await readJson(c));
+  const { router, config } = c.var.deps;
   const requestId = c.var.requestId;
   const log = c.var.log;
-  const events = provider.chat(request, {
+  // Resolves once a target accepted, so failures before that keep their HTTP status.
+  const started = await startChat(router.resolve(request.model), request, {
     requestId,
     signal: c.req.raw.signal,
     deadlineUnixMs: Date.now() + config.requestTimeoutMs,
-  });
-  // Wait for acceptance before answering, so early failures keep their HTTP status.
-  const first = await events.next();
-  const meta: CompletionMeta = { id: `chatcmpl-${requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
-  const worker = !first.done && first.value.type === "accepted" ? first.value.workerId : undefined;
-  // Which worker took it: operators debugging a pool want this without reading logs.
+  }, log);
+  const { target, first, events } = started;
+  c.header("x-switchyard-provider", target.provider.name);
+  const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) c.header("x-switchyard-worker", worker);
-  log.info(`chat ${request.model} accepted by ${provider.name}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
-  if (request.stream) {
-    c.header("content-type", "text/event-stream; charset=utf-8");
-    c.header("cache-control", "no-cache");
-    return c.body(sseStream({ events: toChunks(first, events, request, meta), onError: (err) => streamError(err, log) }));
-  }
-  return c.json(await collect(first, events, meta));
+  log.info(`chat ${request.model} -> ${target.provider.name}:${target.upstreamModel}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
+  const meta: CompletionMeta = { id: `chatcmpl-${requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
+  if (!request.stream) return c.json(await collectCompletion(first, events, meta));
+  const chunks = completionChunks(first, events, meta, request.includeUsage);
+  c.header("content-type", "text/event-stream; charset=utf-8");
+  c.header("cache-control", "no-cache");
+  return c.body(
+    sseStream({
+      events: withCleanup(chunks, events),
+      onError: (err) => {
+        const e = GatewayError.from(err);
+        log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
+        return e.toJSON();
+      },
+    }),
+  );
 }
 
-async function readJson(c: Context<AppEnv>): Promise<unknown> {
-  const text = await c.req.text();
+/** When the client goes away or the stream fails, the upstream generation is stopped too. */
+async function* withCleanup<T>(chunks: AsyncGenerator<T>, upstream: AsyncGenerator<unknown, void, undefined>): AsyncGenerator<T> {
   try {
-    return JSON.parse(text);
-  } catch {
-    throw invalidRequest("We could not parse the JSON body of your request. The body must be valid JSON.", null, "invalid_json");
-  }
-}
-
-type Events = AsyncGenerator<ChatEvent, void, undefined>;
-
-async function collect(first: IteratorResult<ChatEvent, void>, events: Events, meta: CompletionMeta) {
-  let content = "";
-  let finish: FinishReason = "stop";
-  let promptTokens = 0;
-  let completionTokens = 0;
-  for (let next = first; !next.done; next = await events.next()) {
-    const e = next.value;
-    if (e.type === "accepted") promptTokens = e.promptTokens;
-    else if (e.type === "token") content += e.text;
-    else if (e.type === "usage") {
-      promptTokens = e.promptTokens;
-      completionTokens = e.completionTokens;
-    } else if (e.type === "done") finish = e.finishReason;
-  }
-  return chatCompletion(meta, content, finish, usage(promptTokens, completionTokens));
-}
-
-async function* toChunks(first: IteratorResult<ChatEvent, void>, events: Events, request: NormalizedChatRequest, meta: CompletionMeta) {
-  const withUsage = request.includeUsage;
-  let u = usage(0, 0);
-  yield chatChunk(meta, { role: "assistant", content: "" }, null, withUsage);
-  try {
-    for (let next = first; !next.done; next = await events.next()) {
-      const e = next.value;
-      if (e.type === "token") {
-        if (e.text.length > 0) yield chatChunk(meta, { content: e.text }, null, withUsage);
-      } else if (e.type === "accepted") u = usage(e.promptTokens, 0);
-      else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
-      else if (e.type === "done") yield chatChunk(meta, {}, e.finishReason, withUsage);
-    }
-    if (withUsage) yield usageChunk(meta, u);
+    yield* chunks;
   } finally {
-    // The client went away or the stream failed: stop the generation upstream.
-    await events.return(undefined);
+    await upstream.return(undefined);
   }
-}
-
-function streamError(err: unknown, log: AppEnv["Variables"]["log"]) {
-  const e = GatewayError.from(err);
-  log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
-  return e.toJSON();
 }

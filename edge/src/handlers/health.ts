@@ -6,7 +6,8 @@ export const health = (c: Context<AppEnv>) => c.json({ status: "ok" });
 
 export function ready(c: Context<AppEnv>) {
   const { bus, providers } = c.var.deps;
-  const models = providers.flatMap((p) => p.listModels().map((m) => m.id));
+  // Ready means the local path works: the bus is up and a worker serves a model.
+  const models = providers.filter((p) => p.name === "local").flatMap((p) => p.listModels().map((m) => m.id));
   const busConnected = bus.isConnected();
   const ok = busConnected && models.length > 0;
   return c.json({ ready: ok, bus: { kind: bus.kind, connected: busConnected }, models: models.length }, ok ? 200 : 503);

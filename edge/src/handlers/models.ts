@@ -12,7 +12,17 @@ const toOpenAI = (m: ModelCard) => ({
   ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
 });
 
-const allModels = (c: Context<AppEnv>) => c.var.deps.providers.flatMap((p) => p.listModels());
+/** Live local models first; a configured name that a worker also serves is listed once. */
+function allModels(c: Context<AppEnv>): ModelCard[] {
+  const seen = new Set<string>();
+  return c.var.deps.providers
+    .flatMap((p) => p.listModels())
+    .filter((m) => {
+      if (seen.has(m.id)) return false;
+      seen.add(m.id);
+      return true;
+    });
+}
 
 export const listModels = (c: Context<AppEnv>) => c.json({ object: "list", data: allModels(c).map(toOpenAI) });
 

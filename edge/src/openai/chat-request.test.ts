@@ -1,5 +1,6 @@
 import { GatewayError } from "@switchyard/shared/errors";
 import { describe, expect, it } from "vitest";
+import { textOnly } from "../chat/normalized.ts";
 import { parseChatRequest } from "./chat-request.ts";
 
 const base = { model: "m", messages: [{ role: "user", content: "hi" }] };
@@ -25,11 +26,13 @@ describe("parseChatRequest", () => {
       stream_options: { include_usage: true },
       frequency_penalty: 0.5,
     });
-    expect(r.messages[0]?.content).toBe("ab");
+    expect(textOnly(r.messages[0]?.content ?? "")).toBe("ab");
     expect(r.stop).toEqual(["x"]);
     expect(r.maxTokens).toBe(7);
-    expect(r.seed).toBe(4294967295);
+    expect(r.seed).toBe(-1);
     expect(r.includeUsage).toBe(true);
+    // Parameters we do not model travel on to OpenAI-compatible upstreams.
+    expect(r.passthrough).toEqual({ frequency_penalty: 0.5 });
   });
 
   it("names the param in nested errors", () => {
@@ -45,9 +48,25 @@ describe("parseChatRequest", () => {
     expect(errorOf({ ...base, top_p: -0.1 }).param).toBe("top_p");
   });
 
-  it("refuses image parts for models that take only text", () => {
-    const e = errorOf({ ...base, messages: [{ role: "user", content: [{ type: "image_url", image_url: { url: "data:," } }] }] });
-    expect(e.code).toBe("unsupported_content");
-    expect(e.param).toBe("messages[0].content[0]");
+  it("keeps image parts, tools and tool calls", () => {
+    const r = parseChatRequest({
+      ...base,
+      messages: [
+        { role: "user", content: [{ type: "image_url", image_url: { url: "https://x/img.png", detail: "low" } }] },
+        { role: "assistant", content: null, tool_calls: [{ id: "c1", type: "function", function: { name: "f", arguments: "{}" } }] },
+        { role: "tool", tool_call_id: "c1", content: "42" },
+      ],
+      tools: [{ type: "function", function: { name: "f", parameters: { type: "object" } } }],
+      tool_choice: { type: "function", function: { name: "f" } },
+    });
+    expect(r.messages[0]?.content).toEqual([{ type: "image", url: "https://x/img.png", detail: "low" }]);
+    expect(r.messages[1]?.toolCalls).toEqual([{ id: "c1", name: "f", arguments: "{}" }]);
+    expect(r.messages[2]?.toolCallId).toBe("c1");
+    expect(r.tools).toEqual([{ name: "f", description: undefined, parameters: { type: "object" } }]);
+    expect(r.toolChoice).toEqual({ name: "f" });
+  });
+
+  it("names a bad tool name", () => {
+    expect(errorOf({ ...base, tools: [{ type: "function", function: { name: "has space" } }] }).param).toBe("tools[0].function.name");
   });
 });

@@ -1,18 +1,45 @@
 /** @module The OpenAI chat completion request, validated with zod and normalised for providers. */
 import { invalidRequest } from "@switchyard/shared/errors";
 import { z } from "zod";
+import type { ContentPart, NormalizedChatRequest, NormalizedMessage, ToolChoice } from "../chat/normalized.ts";
 
 const TextPart = z.object({ type: z.literal("text"), text: z.string() });
-const ImagePart = z.object({ type: z.literal("image_url"), image_url: z.object({ url: z.string() }).loose() });
-const ContentPart = z.discriminatedUnion("type", [TextPart, ImagePart]);
+const ImagePart = z.object({
+  type: z.literal("image_url"),
+  image_url: z.object({ url: z.string().min(1), detail: z.enum(["auto", "low", "high"]).optional() }).loose(),
+});
+const ContentParts = z.array(z.discriminatedUnion("type", [TextPart, ImagePart]));
+
+const ToolCallSchema = z.object({
+  id: z.string(),
+  type: z.literal("function"),
+  function: z.object({ name: z.string(), arguments: z.string() }),
+});
 
 const Message = z
   .object({
     role: z.enum(["system", "developer", "user", "assistant", "tool"]),
-    content: z.union([z.string(), z.array(ContentPart), z.null()]).optional(),
+    content: z.union([z.string(), ContentParts, z.null()]).optional(),
     name: z.string().optional(),
+    tool_calls: z.array(ToolCallSchema).optional(),
+    tool_call_id: z.string().optional(),
   })
   .loose();
+
+const Tool = z.object({
+  type: z.literal("function"),
+  function: z.object({
+    name: z.string().regex(/^[a-zA-Z0-9_-]{1,64}$/, "must be 1-64 letters, digits, '_' or '-'"),
+    description: z.string().optional(),
+    parameters: z.record(z.string(), z.unknown()).optional(),
+    strict: z.boolean().nullish(),
+  }),
+});
+
+const ToolChoiceSchema = z.union([
+  z.enum(["auto", "none", "required"]),
+  z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
+]);
 
 const PositiveInt = z.number().int().positive();
 
@@ -29,27 +56,22 @@ export const ChatCompletionRequestSchema = z
     stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
     seed: z.number().int().nullish(),
     n: z.literal(1).nullish(),
-    response_format: z.object({ type: z.enum(["text", "json_object", "json_schema"]) }).loose().nullish(),
+    tools: z.array(Tool).max(128).nullish(),
+    tool_choice: ToolChoiceSchema.nullish(),
+    parallel_tool_calls: z.boolean().nullish(),
+    response_format: z
+      .object({ type: z.enum(["text", "json_object", "json_schema"]), json_schema: z.record(z.string(), z.unknown()).optional() })
+      .loose()
+      .nullish(),
     user: z.string().nullish(),
   })
   .loose();
 
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
-/** What every provider receives: one shape, whatever the client sent. */
-export interface NormalizedChatRequest {
-  model: string;
-  messages: Array<{ role: string; content: string; name?: string }>;
-  stream: boolean;
-  includeUsage: boolean;
-  maxTokens: number | undefined;
-  temperature: number | undefined;
-  topP: number | undefined;
-  stop: string[];
-  seed: number | undefined;
-  responseFormat: string | undefined;
-  user: string | undefined;
-}
+const KNOWN = new Set(Object.keys(ChatCompletionRequestSchema.shape));
+/** Our own extensions never go upstream. */
+const OURS = new Set(["conversation_id"]);
 
 /** Parses a JSON body; a zod failure becomes a 400 naming the offending param. */
 export function parseChatRequest(body: unknown): NormalizedChatRequest {
@@ -60,36 +82,46 @@ export function parseChatRequest(body: unknown): NormalizedChatRequest {
     throw invalidRequest(`Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request"}`, param, "invalid_value");
   }
   const r = parsed.data;
-  const messages = r.messages.map((m, i) => ({
-    role: m.role,
-    content: flattenContent(m.content, i),
-    ...(m.name ? { name: m.name } : {}),
-  }));
+  const passthrough: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k) && !OURS.has(k) && v !== undefined) passthrough[k] = v;
   return {
     model: r.model,
-    messages,
+    messages: r.messages.map(toMessage),
     stream: r.stream === true,
     includeUsage: r.stream_options?.include_usage === true,
     maxTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined,
     temperature: r.temperature ?? undefined,
     topP: r.top_p ?? undefined,
     stop: r.stop == null ? [] : typeof r.stop === "string" ? [r.stop] : r.stop,
-    // Seeds are any integer in OpenAI's API; llama.cpp takes 32 bits.
-    seed: r.seed == null ? undefined : r.seed >>> 0,
-    responseFormat: r.response_format?.type,
+    seed: r.seed ?? undefined,
+    tools: (r.tools ?? []).map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
+    toolChoice: toToolChoice(r.tool_choice),
+    parallelToolCalls: r.parallel_tool_calls ?? undefined,
+    responseFormat: r.response_format ? { type: r.response_format.type, jsonSchema: r.response_format.json_schema } : undefined,
     user: r.user ?? undefined,
+    passthrough,
   };
 }
 
-function flattenContent(content: z.infer<typeof Message>["content"], index: number): string {
-  if (content == null) return "";
-  if (typeof content === "string") return content;
-  return content
-    .map((part, j) => {
-      if (part.type === "text") return part.text;
-      throw invalidRequest("This model does not accept image inputs.", `messages[${index}].content[${j}]`, "unsupported_content");
-    })
-    .join("");
+function toMessage(m: z.infer<typeof Message>): NormalizedMessage {
+  const content: string | ContentPart[] =
+    m.content == null
+      ? ""
+      : typeof m.content === "string"
+        ? m.content
+        : m.content.map((p): ContentPart => (p.type === "text" ? p : { type: "image", url: p.image_url.url, detail: p.image_url.detail }));
+  return {
+    role: m.role,
+    content,
+    ...(m.name ? { name: m.name } : {}),
+    ...(m.tool_calls ? { toolCalls: m.tool_calls.map((c) => ({ id: c.id, name: c.function.name, arguments: c.function.arguments })) } : {}),
+    ...(m.tool_call_id ? { toolCallId: m.tool_call_id } : {}),
+  };
+}
+
+function toToolChoice(choice: z.infer<typeof ToolChoiceSchema> | null | undefined): ToolChoice | undefined {
+  if (choice == null) return undefined;
+  return typeof choice === "string" ? choice : { name: choice.function.name };
 }
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {

@@ -1,6 +1,5 @@
-/** @module Builds OpenAI chat.completion and chat.completion.chunk objects. */
-
-export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
+/** @module Builds OpenAI chat.completion and chat.completion.chunk objects from ChatEvents. */
+import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 
 export interface Usage {
   prompt_tokens: number;
@@ -20,25 +19,67 @@ export interface CompletionMeta {
   model: string;
 }
 
-export function chatCompletion(meta: CompletionMeta, content: string, finishReason: FinishReason, u: Usage) {
+interface ToolCallOut {
+  id: string;
+  type: "function";
+  function: { name: string; arguments: string };
+}
+
+type Events = AsyncIterator<ChatEvent, void, undefined>;
+
+/** Drains the events into one chat.completion. */
+export async function collectCompletion(first: ChatEvent | undefined, events: Events, meta: CompletionMeta) {
+  let content = "";
+  let finish: FinishReason = "stop";
+  let u = usage(0, 0);
+  const calls: ToolCallOut[] = [];
+  for (let e = first; e !== undefined; ) {
+    if (e.type === "accepted") u = usage(e.promptTokens ?? 0, 0);
+    else if (e.type === "token") content += e.text;
+    else if (e.type === "tool_call") {
+      const call = calls[e.index] ?? { id: "", type: "function", function: { name: "", arguments: "" } };
+      calls[e.index] = call;
+      if (e.id) call.id = e.id;
+      if (e.name) call.function.name = e.name;
+      call.function.arguments += e.arguments;
+    } else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
+    else if (e.type === "done") finish = e.finishReason;
+    const next = await events.next();
+    e = next.done ? undefined : next.value;
+  }
+  const toolCalls = calls.filter(Boolean);
   return {
     id: meta.id,
     object: "chat.completion" as const,
     created: meta.created,
     model: meta.model,
-    choices: [{ index: 0, message: { role: "assistant" as const, content, refusal: null }, logprobs: null, finish_reason: finishReason }],
+    choices: [
+      {
+        index: 0,
+        message: {
+          role: "assistant" as const,
+          content: toolCalls.length > 0 && content === "" ? null : content,
+          ...(toolCalls.length > 0 ? { tool_calls: toolCalls } : {}),
+          refusal: null,
+        },
+        logprobs: null,
+        finish_reason: finish,
+      },
+    ],
     usage: u,
     system_fingerprint: null,
   };
 }
 
-export interface ChunkDelta {
+interface ChunkDelta {
   role?: "assistant";
   content?: string;
+  tool_calls?: Array<{ index: number; id?: string; type?: "function"; function: { name?: string; arguments: string } }>;
 }
 
-export function chatChunk(meta: CompletionMeta, delta: ChunkDelta, finishReason: FinishReason | null, withUsageField: boolean) {
-  return {
+/** The events as chat.completion.chunk objects, OpenAI's order: role, deltas, finish, usage. */
+export async function* completionChunks(first: ChatEvent | undefined, events: Events, meta: CompletionMeta, includeUsage: boolean) {
+  const chunk = (delta: ChunkDelta, finishReason: FinishReason | null) => ({
     id: meta.id,
     object: "chat.completion.chunk" as const,
     created: meta.created,
@@ -46,18 +87,22 @@ export function chatChunk(meta: CompletionMeta, delta: ChunkDelta, finishReason:
     system_fingerprint: null,
     choices: [{ index: 0, delta, logprobs: null, finish_reason: finishReason }],
     // With include_usage, OpenAI sends usage: null on every chunk but the last.
-    ...(withUsageField ? { usage: null } : {}),
-  };
-}
-
-export function usageChunk(meta: CompletionMeta, u: Usage) {
-  return {
-    id: meta.id,
-    object: "chat.completion.chunk" as const,
-    created: meta.created,
-    model: meta.model,
-    system_fingerprint: null,
-    choices: [],
-    usage: u,
-  };
+    ...(includeUsage ? { usage: null } : {}),
+  });
+  let u = usage(0, 0);
+  yield chunk({ role: "assistant", content: "" }, null);
+  for (let e = first; e !== undefined; ) {
+    if (e.type === "token") {
+      if (e.text.length > 0) yield chunk({ content: e.text }, null);
+    } else if (e.type === "tool_call") {
+      const head = e.id ? { id: e.id, type: "function" as const } : {};
+      yield chunk({ tool_calls: [{ index: e.index, ...head, function: { ...(e.name ? { name: e.name } : {}), arguments: e.arguments } }] }, null);
+    } else if (e.type === "accepted") u = usage(e.promptTokens ?? 0, 0);
+    else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
+    else if (e.type === "done") yield chunk({}, e.finishReason);
+    const next = await events.next();
+    e = next.done ? undefined : next.value;
+  }
+  if (includeUsage)
+    yield { id: meta.id, object: "chat.completion.chunk" as const, created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: u };
 }

@@ -1,11 +1,11 @@
 /** @module The local pool provider: chat over the Bus to gpu-node workers, models from the live registry. */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
-import { modelNotFound } from "@switchyard/shared/errors";
+import { invalidRequest, modelNotFound } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
-import type { NormalizedChatRequest } from "../openai/chat-request.ts";
+import { type NormalizedChatRequest, textOnly } from "../chat/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "./provider.ts";
 
 export interface LocalPoolOptions {
@@ -33,20 +33,27 @@ export class LocalPoolProvider implements Provider {
   }
 
   chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    if (request.tools.length > 0) throw invalidRequest(`The model '${request.model}' does not support tools.`, "tools", "unsupported_parameter");
+    const messages = request.messages.map((m, i) => {
+      const content = textOnly(m.content);
+      if (content === null) throw invalidRequest(`The model '${request.model}' does not accept image inputs.`, `messages[${i}].content`, "unsupported_content");
+      return { role: m.role, content, ...(m.name ? { name: m.name } : {}) };
+    });
     return streamChat(
       this.bus,
       this.subjects,
       {
         requestId: ctx.requestId,
         model: request.model,
-        messages: request.messages,
+        messages,
         sampling: {
           temperature: request.temperature,
           topP: request.topP,
           maxTokens: request.maxTokens,
           stop: request.stop,
-          seed: request.seed,
-          responseFormat: request.responseFormat ?? "",
+          // OpenAI takes any integer seed; llama.cpp takes 32 bits.
+          seed: request.seed === undefined ? undefined : request.seed >>> 0,
+          responseFormat: request.responseFormat?.type ?? "",
         },
         deadlineUnixMs: ctx.deadlineUnixMs,
         correlationId: ctx.requestId,

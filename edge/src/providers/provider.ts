@@ -1,6 +1,6 @@
 /** @module The Provider interface: every target (local pool, cloud APIs) streams the same events. */
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
-import type { NormalizedChatRequest } from "../openai/chat-request.ts";
+import type { NormalizedChatRequest } from "../chat/normalized.ts";
 
 export interface ChatCallContext {
   requestId: string;

@@ -1,0 +1,65 @@
+/**
+ * @module The gateway's one chat request shape. Every front door (OpenAI chat completions,
+ * Anthropic messages) parses into it, and every provider translates from it.
+ */
+
+export type ContentPart = { type: "text"; text: string } | { type: "image"; url: string; detail?: string | undefined };
+
+export interface ToolCall {
+  id: string;
+  name: string;
+  /** JSON text, as OpenAI carries it. */
+  arguments: string;
+}
+
+export interface NormalizedMessage {
+  role: "system" | "developer" | "user" | "assistant" | "tool";
+  content: string | ContentPart[];
+  name?: string | undefined;
+  toolCalls?: ToolCall[] | undefined;
+  toolCallId?: string | undefined;
+}
+
+export interface ToolDefinition {
+  name: string;
+  description?: string | undefined;
+  /** JSON Schema of the arguments. */
+  parameters?: Record<string, unknown> | undefined;
+}
+
+export type ToolChoice = "auto" | "none" | "required" | { name: string };
+
+export interface ResponseFormat {
+  type: "text" | "json_object" | "json_schema";
+  jsonSchema?: Record<string, unknown> | undefined;
+}
+
+export interface NormalizedChatRequest {
+  model: string;
+  messages: NormalizedMessage[];
+  stream: boolean;
+  includeUsage: boolean;
+  maxTokens: number | undefined;
+  temperature: number | undefined;
+  topP: number | undefined;
+  stop: string[];
+  seed: number | undefined;
+  tools: ToolDefinition[];
+  toolChoice: ToolChoice | undefined;
+  parallelToolCalls: boolean | undefined;
+  responseFormat: ResponseFormat | undefined;
+  user: string | undefined;
+  /** Other OpenAI parameters (penalties, logit_bias…) passed on to OpenAI-compatible upstreams. */
+  passthrough: Record<string, unknown>;
+}
+
+/** Text of a message, for targets that take text only; null when it holds an image. */
+export function textOnly(content: NormalizedMessage["content"]): string | null {
+  if (typeof content === "string") return content;
+  let text = "";
+  for (const part of content) {
+    if (part.type !== "text") return null;
+    text += part.text;
+  }
+  return text;
+}

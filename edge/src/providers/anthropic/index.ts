@@ -1,0 +1,75 @@
+/**
+ * @module The Anthropic provider, through the official @anthropic-ai/sdk (which retries 408,
+ * 409, 429, 5xx and connection errors with jittered backoff, honouring retry-after).
+ */
+import Anthropic from "@anthropic-ai/sdk";
+import { serviceUnavailable } from "@switchyard/shared/errors";
+import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
+import type { NormalizedChatRequest } from "../../chat/normalized.ts";
+import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
+import { upstreamError } from "../upstream/upstream-error.ts";
+import { messageEvents, StreamTranslator } from "./events.ts";
+import { toAnthropicParams } from "./request.ts";
+
+export interface AnthropicOptions {
+  apiKey: string | undefined;
+  baseURL: string | undefined;
+  timeoutMs: number;
+  maxRetries: number;
+  models: () => ModelCard[];
+}
+
+const INFO = { provider: "anthropic", apiKeyEnv: "ANTHROPIC_API_KEY" };
+
+export class AnthropicProvider implements Provider {
+  readonly name = "anthropic";
+  readonly #client: Anthropic | undefined;
+
+  constructor(private readonly options: AnthropicOptions) {
+    this.#client = options.apiKey
+      ? new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries })
+      : undefined;
+  }
+
+  listModels(): ModelCard[] {
+    return this.options.models();
+  }
+
+  async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    const client = this.#client;
+    if (!client) throw serviceUnavailable("The anthropic provider is not configured: set ANTHROPIC_API_KEY.", "provider_not_configured");
+    const params = toAnthropicParams(request);
+    const opts = { signal: ctx.signal };
+    if (!request.stream) {
+      let message: Anthropic.Messages.Message;
+      try {
+        message = await client.messages.create(params, opts);
+      } catch (err) {
+        throw upstreamError(err, INFO);
+      }
+      yield { type: "accepted" };
+      yield* messageEvents(message);
+      return;
+    }
+    let stream: AsyncIterable<Anthropic.Messages.RawMessageStreamEvent>;
+    try {
+      stream = await client.messages.create({ ...params, stream: true }, opts);
+    } catch (err) {
+      throw upstreamError(err, INFO);
+    }
+    yield { type: "accepted" };
+    const translator = new StreamTranslator();
+    let done = false;
+    try {
+      for await (const event of stream) {
+        for (const e of translator.events(event)) {
+          if (e.type === "done") done = true;
+          yield e;
+        }
+      }
+    } catch (err) {
+      throw upstreamError(err, INFO);
+    }
+    if (!done) throw upstreamError(new Error("the stream ended before message_stop"), INFO);
+  }
+}

@@ -1,0 +1,86 @@
+/**
+ * @module The routing config file (`SWITCHYARD_CONFIG`, JSON): model names, aliases, globs,
+ * per-route parameter defaults and fallback chains. Parsed with zod; a bad entry stops the
+ * start with a message naming it.
+ */
+import { z } from "zod";
+
+export const PROVIDER_NAMES = ["openai", "anthropic", "groq", "local"] as const;
+export type ProviderName = (typeof PROVIDER_NAMES)[number];
+
+/** Parameter defaults, in OpenAI's names; the request's own values win. */
+export const ParamDefaultsSchema = z
+  .object({
+    temperature: z.number().min(0).max(2),
+    top_p: z.number().min(0).max(1),
+    max_tokens: z.number().int().positive(),
+    stop: z.array(z.string()).max(4),
+    seed: z.number().int(),
+  })
+  .partial()
+  .strict();
+export type ParamDefaults = z.infer<typeof ParamDefaultsSchema>;
+
+const ModelEntrySchema = z
+  .object({
+    /** Exact name, or a glob where `*` matches any run of characters. */
+    name: z.string().min(1),
+    provider: z.string().optional(),
+    /** The upstream's model name; defaults to the requested name. */
+    model: z.string().min(1).optional(),
+    /** Another model name this one stands for (resolved again). */
+    alias: z.string().min(1).optional(),
+    params: ParamDefaultsSchema.optional(),
+    /** Model names tried in order when this one answers 404/429/5xx/timeout before streaming. */
+    fallbacks: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+export type ModelEntry = z.infer<typeof ModelEntrySchema>;
+
+const ProviderSettingsSchema = z
+  .object({
+    baseURL: z.string().url().optional(),
+    timeoutMs: z.number().int().positive().optional(),
+    maxRetries: z.number().int().min(0).max(10).optional(),
+  })
+  .strict();
+
+export const RouteConfigSchema = z
+  .object({
+    providers: z.record(z.string(), ProviderSettingsSchema).default({}),
+    models: z.array(ModelEntrySchema).default([]),
+  })
+  .strict();
+export type RouteConfig = z.infer<typeof RouteConfigSchema>;
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "ConfigError";
+  }
+}
+
+/** Validates parsed JSON; errors name the entry, e.g. `models[2] ("fast"): unknown provider "foo"`. */
+export function parseRouteConfig(json: unknown, source = "config"): RouteConfig {
+  const parsed = RouteConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ConfigError(`${source}: ${issue?.path.join(".") || "(root)"}: ${issue?.message ?? "invalid"}`);
+  }
+  const config = parsed.data;
+  for (const name of Object.keys(config.providers)) {
+    if (!isProviderName(name)) throw new ConfigError(`${source}: providers.${name}: unknown provider "${name}" (known: ${PROVIDER_NAMES.join(", ")})`);
+  }
+  config.models.forEach((entry, i) => {
+    const where = `${source}: models[${i}] ("${entry.name}")`;
+    if (entry.alias && entry.provider) throw new ConfigError(`${where}: give either alias or provider, not both`);
+    if (!entry.alias && !entry.provider) throw new ConfigError(`${where}: needs a provider or an alias`);
+    if (entry.provider && !isProviderName(entry.provider))
+      throw new ConfigError(`${where}: unknown provider "${entry.provider}" (known: ${PROVIDER_NAMES.join(", ")})`);
+  });
+  return config;
+}
+
+export const isProviderName = (name: string): name is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(name);
+
+export const emptyRouteConfig = (): RouteConfig => ({ providers: {}, models: [] });
