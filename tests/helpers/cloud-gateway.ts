@@ -1,0 +1,58 @@
+/** @module A gateway (no local workers) whose cloud providers point at scripted fake upstreams. */
+import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
+import { silentLogger } from "@switchyard/shared/log";
+import OpenAI from "openai";
+import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
+import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
+import { parseRouteConfig } from "../../edge/src/routing/route-config.ts";
+import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
+import { openaiCompletion } from "../fakes/openai-wire.ts";
+import { anthropicMessage } from "../fakes/anthropic-wire.ts";
+import { type FakeUpstream, startFakeUpstream } from "../fakes/fake-upstream.ts";
+
+export interface CloudGateway {
+  url: string;
+  client: OpenAI;
+  openai: FakeUpstream;
+  anthropic: FakeUpstream;
+  groq: FakeUpstream;
+  gateway: Gateway;
+  stop(): Promise<void>;
+}
+
+export async function startCloudGateway(opts: { routes?: unknown; env?: Record<string, string>; omitKeys?: string[] } = {}): Promise<CloudGateway> {
+  const openai = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake OpenAI."));
+  const anthropic = await startFakeUpstream((req) => anthropicMessage(String(req.body.model), "Hello from the fake Anthropic."));
+  const groq = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake Groq."));
+  const env: Record<string, string> = {
+    PORT: "0",
+    OPENAI_API_KEY: "sk-test-openai",
+    OPENAI_BASE_URL: `${openai.url}/v1`,
+    ANTHROPIC_API_KEY: "sk-ant-test",
+    ANTHROPIC_BASE_URL: anthropic.url,
+    GROQ_API_KEY: "gsk-test",
+    GROQ_BASE_URL: `${groq.url}/openai/v1`,
+    UPSTREAM_MAX_RETRIES: "2",
+    ACCEPT_TIMEOUT_MS: "500",
+    ...opts.env,
+  };
+  for (const k of opts.omitKeys ?? []) delete env[k];
+  const config = gatewayConfigFromEnv(env);
+  const bus = new InProcessBus();
+  const gateway = createGateway(config, bus, silentLogger, env, parseRouteConfig(opts.routes ?? {}));
+  const server: NodeServer = await serveNode(gateway.app, config.host, config.port);
+  return {
+    url: server.url,
+    client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 }),
+    openai,
+    anthropic,
+    groq,
+    gateway,
+    async stop() {
+      await server.close();
+      gateway.stop();
+      await bus.close();
+      await Promise.all([openai.stop(), anthropic.stop(), groq.stop()]);
+    },
+  };
+}
