@@ -2,10 +2,10 @@
  * Cloud providers through their official SDKs, against local servers that replay each
  * provider's wire format: the client always gets OpenAI shapes, event by event.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { anthropicMessage, anthropicStream, anthropicToolUseMessage, anthropicToolUseStream } from "./fakes/anthropic-wire.ts";
-import { openaiCompletion, openaiStream, openaiToolCallCompletion, openaiToolCallStream } from "./fakes/openai-wire.ts";
+import { openaiStream, openaiToolCallCompletion, openaiToolCallStream } from "./fakes/openai-wire.ts";
 import { type CloudGateway, startCloudGateway } from "./helpers/cloud-gateway.ts";
 import { postRaw } from "./helpers/stack.ts";
 

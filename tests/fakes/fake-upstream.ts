@@ -92,7 +92,11 @@ async function respond(res: ServerResponse, r: Scripted): Promise<void> {
         res.write(`${e.event ? `event: ${e.event}\n` : ""}data: ${data}\n\n`);
         if (r.delayMs) await new Promise((resolve) => setTimeout(resolve, r.delayMs));
       }
-      if (r.endAbruptly) res.destroy();
+      if (r.endAbruptly) {
+        // Let the frames written so far reach the client, then cut the connection.
+        await new Promise((resolve) => setTimeout(resolve, 20));
+        res.destroy();
+      }
       else res.end();
       return;
     }

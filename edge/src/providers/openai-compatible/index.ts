@@ -68,6 +68,8 @@ export class OpenAICompatibleProvider implements Provider {
     } catch (err) {
       throw upstreamError(err, info);
     }
-    yield { type: "done", finishReason: state.finish ?? "stop" };
+    // The SDK ends quietly when the connection closes early; a reply without a finish reason is cut short.
+    if (!state.finish) throw upstreamError(new Error("the stream ended before a finish_reason"), info);
+    yield { type: "done", finishReason: state.finish };
   }
 }
