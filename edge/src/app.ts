@@ -8,8 +8,10 @@ import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
+import { anthropicErrorBody } from "./anthropic-api/anthropic-error.ts";
 import { chatCompletions } from "./handlers/chat-completions.ts";
 import { health, ready } from "./handlers/health.ts";
+import { messages } from "./handlers/messages.ts";
 import { getModel, listModels } from "./handlers/models.ts";
 import { requestId } from "./middleware/request-id.ts";
 
@@ -37,6 +39,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/v1/models", listModels);
   app.get("/v1/models/:model{.+}", getModel);
   app.post("/v1/chat/completions", limit, chatCompletions);
+  app.post("/v1/messages", limit, messages);
 
   app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
   app.onError((err, c) => {
@@ -45,7 +48,9 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     if (e.status >= 500) log.error(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}${describeCause(err)}`);
     else log.info(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}`);
     for (const [name, value] of Object.entries(e.headers)) c.header(name, value);
-    return c.json(e.toJSON(), e.status as 400);
+    // The Anthropic-compatible endpoint answers in Anthropic's error shape.
+    const body = c.req.path === "/v1/messages" ? anthropicErrorBody(e) : e.toJSON();
+    return c.json(body, e.status as 400);
   });
   return app;
 }

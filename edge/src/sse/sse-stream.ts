@@ -7,15 +7,22 @@
 const encoder = new TextEncoder();
 const DONE = encoder.encode("data: [DONE]\n\n");
 
-export const sseFrame = (value: unknown): Uint8Array => encoder.encode(`data: ${JSON.stringify(value)}\n\n`);
+export const sseFrame = (value: unknown, event?: string): Uint8Array =>
+  encoder.encode(`${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(value)}\n\n`);
 
 export interface SseSource {
   events: AsyncIterator<unknown>;
   /** Turns an error thrown mid-stream into the final event sent before closing. */
   onError: (err: unknown) => unknown;
+  /** Anthropic style: each event's `type` field is also its `event:` name, and no [DONE] ends the stream. */
+  namedEvents?: boolean;
 }
 
-export function sseStream({ events, onError }: SseSource): ReadableStream<Uint8Array> {
+const eventName = (value: unknown): string | undefined =>
+  typeof value === "object" && value !== null && "type" in value && typeof value.type === "string" ? value.type : undefined;
+
+export function sseStream({ events, onError, namedEvents = false }: SseSource): ReadableStream<Uint8Array> {
+  const frame = (value: unknown) => sseFrame(value, namedEvents ? eventName(value) : undefined);
   let finished = false;
   return new ReadableStream<Uint8Array>(
     {
@@ -25,12 +32,12 @@ export function sseStream({ events, onError }: SseSource): ReadableStream<Uint8A
           const next = await events.next();
           if (next.done) {
             finished = true;
-            controller.enqueue(DONE);
+            if (!namedEvents) controller.enqueue(DONE);
             controller.close();
-          } else controller.enqueue(sseFrame(next.value));
+          } else controller.enqueue(frame(next.value));
         } catch (err) {
           finished = true;
-          controller.enqueue(sseFrame(onError(err)));
+          controller.enqueue(frame(onError(err)));
           controller.close();
         }
       },
