@@ -23,8 +23,10 @@ const top = Number(values.top ?? 25);
 // Inclusive rows to show: by default everything; --match "/work/" keeps the project's own functions.
 const match = values.match ? new RegExp(values.match) : undefined;
 const window = JSON.parse(await readFile(join(dir, WINDOW_FILE), "utf8")) as ProfileWindow;
+// bench:local counts tokens, bench:proxy requests.
+const unit = window.unit ?? "tok";
 console.log(
-  `window ${((window.endUs - window.startUs) / 1000).toFixed(0)} ms, variants ${window.variants.join(", ")}, ${window.tokens} tokens` +
+  `window ${((window.endUs - window.startUs) / 1000).toFixed(0)} ms, variants ${window.variants.join(", ")}, ${window.tokens} ${unit === "tok" ? "tokens" : unit}` +
     (window.variants.length > 1 ? " (per-token figures mix variants: profile one gateway variant at a time)" : ""),
 );
 
@@ -33,7 +35,7 @@ for (const file of files) {
   const profile = JSON.parse(await readFile(join(dir, file), "utf8")) as CpuProfile;
   const s = summarizeProfile(profile, window);
   const perToken = (us: number) => (window.tokens > 0 ? (us / window.tokens).toFixed(1) : "-");
-  const row = (us: number, label: string) => `  ${(us / 1000).toFixed(1).padStart(8)} ms ${perToken(us).padStart(7)} µs/tok  ${label}`;
+  const row = (us: number, label: string) => `  ${(us / 1000).toFixed(1).padStart(8)} ms ${perToken(us).padStart(7)} µs/${unit}  ${label}`;
   console.log(`\n== ${file}: ${(s.totalUs / 1000).toFixed(0)} ms sampled in the window, ${(s.busyUs / 1000).toFixed(0)} ms not idle`);
   console.log(" self time by package:");
   for (const [cat, us] of s.selfByCategory.slice(0, top)) console.log(row(us, cat));

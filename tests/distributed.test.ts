@@ -10,6 +10,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vi
 import { gatewayConfigFromEnv } from "../edge/src/config.ts";
 import { createGateway, type Gateway } from "../edge/src/gateway.ts";
 import { type NodeServer, serveNode } from "../edge/src/serve-node.ts";
+import { openStore } from "../edge/src/store/open-store.ts";
 import { freePort } from "./helpers/free-port.ts";
 import { type NatsServer, startNatsServer, stopChild } from "./helpers/nats-server.ts";
 import { spawnGpuNode, type WorkerProcess } from "./helpers/processes.ts";
@@ -38,7 +39,8 @@ async function startGateway(natsUrl: string, prefix: string): Promise<TestGatewa
     REQUEST_TIMEOUT_MS: "30000",
   });
   const bus = NatsBus.start({ servers: natsUrl, name: "test-gateway" });
-  const gateway = createGateway(config, bus, silentLogger);
+  const store = await openStore({ pgliteDir: "memory" });
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger });
   const server = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,
@@ -48,7 +50,8 @@ async function startGateway(natsUrl: string, prefix: string): Promise<TestGatewa
     client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 }),
     async stop() {
       await server.close();
-      gateway.stop();
+      await gateway.stop();
+      await store.close();
       await bus.close();
     },
   };

@@ -19,6 +19,8 @@ export interface ProfileWindow {
   /** What ran in the window, to turn profile time into time per token. */
   variants: string[];
   tokens: number;
+  /** What `tokens` counts when it is not tokens, e.g. "req" for bench:proxy's requests. */
+  unit?: string;
 }
 
 const monotonicUs = (): number => Number(process.hrtime.bigint() / 1000n);

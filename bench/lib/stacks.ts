@@ -10,6 +10,7 @@ import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import { silentLogger } from "@switchyard/shared/log";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { startEmbedded } from "../../edge/src/embedded.ts";
+import { openStore } from "../../edge/src/store/open-store.ts";
 import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
 import { serveNode } from "../../edge/src/serve-node.ts";
 import { stopChild } from "../../tests/helpers/nats-server.ts";
@@ -97,10 +98,12 @@ export async function startWorkerProcessStack(s: StackSettings, model: string, n
   child.on("error", (err) => console.error(`gpu-node process: ${err.message}`));
   const config = gatewayConfigFromEnv(env);
   const bus = NatsBus.start({ servers: natsUrl, name: "bench-gateway" });
-  const gateway = createGateway(config, bus, silentLogger);
+  const store = await openStore({ pgliteDir: "memory" });
+  const gateway = createGateway({ config, bus, store, secret: "bench-secret-0123456789", log: silentLogger });
   const stop = async () => {
-    gateway.stop();
+    await gateway.stop();
     await stopChild(child);
+    await store.close();
     await bus.close();
   };
   try {

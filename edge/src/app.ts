@@ -11,7 +11,12 @@ import type { GatewayDeps } from "./deps.ts";
 import { anthropicErrorBody } from "./anthropic-api/anthropic-error.ts";
 import { chatCompletions } from "./handlers/chat-completions.ts";
 import { health, ready } from "./handlers/health.ts";
+import { createKey, listKeys, patchKey, revokeKey } from "./handlers/admin-keys.ts";
+import { createConversation, deleteConversation, getConversation, listConversations, titleConversation } from "./handlers/conversations.ts";
 import { messages } from "./handlers/messages.ts";
+import { adminUsage, myUsage } from "./handlers/usage.ts";
+import { adminAuth } from "./middleware/admin-auth.ts";
+import { auth } from "./middleware/auth.ts";
 import { getModel, listModels } from "./handlers/models.ts";
 import { requestId } from "./middleware/request-id.ts";
 
@@ -36,10 +41,25 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
 
   app.get("/health", health);
   app.get("/ready", ready);
+
+  app.use("/v1/*", auth());
   app.get("/v1/models", listModels);
   app.get("/v1/models/:model{.+}", getModel);
   app.post("/v1/chat/completions", limit, chatCompletions);
   app.post("/v1/messages", limit, messages);
+  app.get("/v1/usage", myUsage);
+  app.post("/v1/conversations", limit, createConversation);
+  app.get("/v1/conversations", listConversations);
+  app.get("/v1/conversations/:id", getConversation);
+  app.delete("/v1/conversations/:id", deleteConversation);
+  app.post("/v1/conversations/:id/title", limit, titleConversation);
+
+  app.use("/admin/*", adminAuth());
+  app.post("/admin/keys", limit, createKey);
+  app.get("/admin/keys", listKeys);
+  app.patch("/admin/keys/:id", limit, patchKey);
+  app.delete("/admin/keys/:id", revokeKey);
+  app.get("/admin/usage", adminUsage);
 
   app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
   app.onError((err, c) => {

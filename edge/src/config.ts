@@ -4,7 +4,10 @@ import { z } from "zod";
 export const GatewayConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),
   host: z.string().default("127.0.0.1"),
+  /** Data folder (PGlite database, secret, demo model); "memory" keeps the database in memory. */
   dataDir: z.string().default("./.switchyard"),
+  /** postgres://… of a Postgres server; unset uses PGlite under the data folder. */
+  databaseUrl: z.string().optional(),
   natsUrl: z.string().optional(),
   modelsDir: z.string().optional(),
   subjectPrefix: z
@@ -27,6 +30,8 @@ export const GatewayConfigSchema = z.object({
   upstreamTimeoutMs: z.coerce.number().int().positive().default(120_000),
   /** Retries of a cloud call on 408/409/429/5xx/connection errors, before any fallback. */
   upstreamMaxRetries: z.coerce.number().int().min(0).max(10).default(2),
+  /** Model that writes conversation titles; unset uses the first local model. */
+  titleModel: z.string().optional(),
   /** A worker whose status is older than this is forgotten. */
   workerTtlMs: z.coerce.number().int().positive().default(6_000),
 });
@@ -40,6 +45,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     host: pick("HOST"),
     dataDir: pick("SWITCHYARD_DATA_DIR"),
     natsUrl: pick("NATS_URL"),
+    databaseUrl: pick("DATABASE_URL"),
     modelsDir: pick("MODELS_DIR"),
     subjectPrefix: pick("SY_SUBJECT_PREFIX"),
     maxBodyBytes: pick("MAX_BODY_BYTES"),
@@ -49,6 +55,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     workerIdleTimeoutMs: pick("WORKER_IDLE_TIMEOUT_MS"),
     workerTtlMs: pick("SY_STATUS_TTL_MS"),
     configPath: pick("SWITCHYARD_CONFIG"),
+    titleModel: pick("TITLE_MODEL"),
     upstreamTimeoutMs: pick("UPSTREAM_TIMEOUT_MS"),
     upstreamMaxRetries: pick("UPSTREAM_MAX_RETRIES"),
   });

@@ -1,9 +1,14 @@
 /** @module What the gateway app is built from: chosen at the program's edge, passed in. */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Logger } from "@switchyard/shared/log";
+import type { Access } from "./auth/access.ts";
+import type { KeyHasher } from "./auth/api-key.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { Limiter } from "./limits/limiter.ts";
 import type { Provider } from "./providers/provider.ts";
 import type { ModelRouter } from "./routing/resolve-target.ts";
+import type { Store } from "./store/store.ts";
+import type { WriteQueue } from "./store/write-queue.ts";
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -11,5 +16,13 @@ export interface GatewayDeps {
   providers: Provider[];
   /** Model name → the targets to try, in order. */
   router: ModelRouter;
+  store: Store;
+  /** Usage and conversation writes, retried until the database takes them. */
+  writes: WriteQueue;
+  access: Access;
+  hasher: KeyHasher;
+  limiter: Limiter;
+  /** Bearer token of the admin API; unset disables it. */
+  adminToken: string | undefined;
   log: Logger;
 }

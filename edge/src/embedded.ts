@@ -12,6 +12,7 @@ import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
+import { openNodeStore } from "./node-store.ts";
 import { loadRouteConfig } from "./routing/load-route-config.ts";
 import { type NodeServer, serveNode } from "./serve-node.ts";
 
@@ -35,14 +36,15 @@ export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<v
 export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedStack> {
   // Read first: a bad config file stops the start before anything is spawned.
   const routeConfig = loadRouteConfig(config.configPath);
-  const modelsDir = config.modelsDir ?? join(config.dataDir, "models");
+  const modelsDir = config.modelsDir ?? join(config.dataDir === "memory" ? "./.switchyard" : config.dataDir, "models");
   await ensureDemoModel(modelsDir, log);
   const bus: Bus = config.natsUrl
     ? NatsBus.start({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
     : new InProcessBus();
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });
-  const gateway = createGateway(config, bus, log, env, routeConfig);
+  const { store, secret } = await openNodeStore(config, env);
+  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig });
   const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
   const server = await serveNode(gateway.app, config.host, config.port);
   const gpuNode = await gpuNodePromise;
@@ -55,7 +57,8 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
     async stop() {
       await server.close();
       await gpuNode.stop();
-      gateway.stop();
+      await gateway.stop();
+      await store.close();
       await bus.close();
     },
   };

@@ -5,6 +5,11 @@ import type { Logger } from "@switchyard/shared/log";
 import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
+import { Access, bindsLoopbackOnly } from "./auth/access.ts";
+import { KeyHasher } from "./auth/api-key.ts";
+import { Limiter } from "./limits/limiter.ts";
+import type { Store } from "./store/store.ts";
+import { WriteQueue } from "./store/write-queue.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { GatewayDeps } from "./deps.ts";
@@ -17,16 +22,21 @@ export interface Gateway {
   app: Hono<AppEnv>;
   registry: WorkerRegistry;
   deps: GatewayDeps;
-  stop(): void;
+  stop(): Promise<void>;
 }
 
-export function createGateway(
-  config: GatewayConfig,
-  bus: Bus,
-  log: Logger,
-  env: Record<string, string | undefined> = {},
-  routeConfig: RouteConfig = emptyRouteConfig(),
-): Gateway {
+export interface GatewayParts {
+  config: GatewayConfig;
+  bus: Bus;
+  store: Store;
+  /** Secret for API key hashes; the same on every gateway sharing a database. */
+  secret: string;
+  log: Logger;
+  env?: Record<string, string | undefined>;
+  routeConfig?: RouteConfig;
+}
+
+export function createGateway({ config, bus, store, secret, log, env = {}, routeConfig = emptyRouteConfig() }: GatewayParts): Gateway {
   const subs = subjects(config.subjectPrefix);
   const registry = new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   registry.start();
@@ -41,6 +51,29 @@ export function createGateway(
     (name) => router.configuredModels().filter((m) => m.ownedBy === name),
   );
   const router: ModelRouter = new ModelRouter(routeConfig, { local, ...cloud });
-  const deps: GatewayDeps = { config, bus, providers: [local, cloud.openai, cloud.anthropic, cloud.groq], router, log };
-  return { app: createApp(deps), registry, deps, stop: () => registry.stop() };
+  const writes = new WriteQueue({ log });
+  const hasher = new KeyHasher(secret);
+  const deps: GatewayDeps = {
+    config,
+    bus,
+    providers: [local, cloud.openai, cloud.anthropic, cloud.groq],
+    router,
+    store,
+    writes,
+    hasher,
+    access: new Access(store, hasher, bindsLoopbackOnly(config.host)),
+    limiter: new Limiter(store, writes),
+    adminToken: env.ADMIN_TOKEN || undefined,
+    log,
+  };
+  return {
+    app: createApp(deps),
+    registry,
+    deps,
+    async stop() {
+      registry.stop();
+      // Give pending usage/conversation writes a last chance, then report what is left.
+      if ((await writes.drain(2_000)) > 0) writes.reportUnwritten();
+    },
+  };
 }

@@ -3,6 +3,7 @@ import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import { createLogger } from "@switchyard/shared/log";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { createGateway } from "./gateway.ts";
+import { openNodeStore } from "./node-store.ts";
 import { loadRouteConfig } from "./routing/load-route-config.ts";
 import type { RouteConfig } from "./routing/route-config.ts";
 import { serveNode } from "./serve-node.ts";
@@ -14,20 +15,24 @@ if (!config.natsUrl) {
   process.exit(2);
 }
 let routeConfig: RouteConfig;
+let opened: Awaited<ReturnType<typeof openNodeStore>>;
 try {
   routeConfig = loadRouteConfig(config.configPath);
+  opened = await openNodeStore(config, process.env);
 } catch (err) {
   log.error((err as Error).message);
   process.exit(1);
 }
+const { store, secret } = opened;
 const bus = NatsBus.start({ servers: config.natsUrl, name: "switchyard-edge", log: (m) => log.info(m) });
-const gateway = createGateway(config, bus, log, process.env, routeConfig);
+const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig });
 const server = await serveNode(gateway.app, config.host, config.port);
 log.info(`Switchyard gateway listening on ${server.url} (NATS ${config.natsUrl})`);
 
 const shutdown = async () => {
-  gateway.stop();
   await server.close();
+  await gateway.stop();
+  await store.close();
   await bus.close();
   process.exit(0);
 };

@@ -6,6 +6,7 @@ import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
 import { parseRouteConfig } from "../../edge/src/routing/route-config.ts";
 import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
+import { openStore } from "../../edge/src/store/open-store.ts";
 import { openaiCompletion } from "../fakes/openai-wire.ts";
 import { anthropicMessage } from "../fakes/anthropic-wire.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/fake-upstream.ts";
@@ -39,7 +40,8 @@ export async function startCloudGateway(opts: { routes?: unknown; env?: Record<s
   for (const k of opts.omitKeys ?? []) delete env[k];
   const config = gatewayConfigFromEnv(env);
   const bus = new InProcessBus();
-  const gateway = createGateway(config, bus, silentLogger, env, parseRouteConfig(opts.routes ?? {}));
+  const store = await openStore({ pgliteDir: "memory" });
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env, routeConfig: parseRouteConfig(opts.routes ?? {}) });
   const server: NodeServer = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,
@@ -50,7 +52,8 @@ export async function startCloudGateway(opts: { routes?: unknown; env?: Record<s
     gateway,
     async stop() {
       await server.close();
-      gateway.stop();
+      await gateway.stop();
+      await store.close();
       await bus.close();
       await Promise.all([openai.stop(), anthropic.stop(), groq.stop()]);
     },

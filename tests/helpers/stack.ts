@@ -11,6 +11,7 @@ export interface TestStack extends EmbeddedStack {
 export async function startTestStack(opts: { natsUrl?: string; modelsDir: string; env?: Record<string, string> }): Promise<TestStack> {
   const env: Record<string, string> = {
     PORT: "0",
+    SWITCHYARD_DATA_DIR: "memory",
     MODELS_DIR: opts.modelsDir,
     LLAMA_THREADS: "1",
     LLAMA_SLOTS: "2",

@@ -5,12 +5,14 @@ import type { AppEnv } from "../app-env.ts";
 import { parseChatRequest } from "../openai/chat-request.ts";
 import { type CompletionMeta, collectCompletion, completionChunks } from "../openai/chat-response.ts";
 import { sseStream } from "../sse/sse-stream.ts";
+import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
-  const request = parseChatRequest(await readJson(c));
-  const { first, events } = await startRoutedChat(c, request);
+  const body = await readJson(c);
+  const request = parseChatRequest(body);
+  const { first, events } = await startRoutedChat(c, request, conversationIdOf(c, body));
   const meta: CompletionMeta = { id: `chatcmpl-${c.var.requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
   if (!request.stream) return c.json(await collectCompletion(first, events, meta));
   c.header("content-type", "text/event-stream; charset=utf-8");

@@ -10,5 +10,15 @@ export function ready(c: Context<AppEnv>) {
   const models = providers.filter((p) => p.name === "local").flatMap((p) => p.listModels().map((m) => m.id));
   const busConnected = bus.isConnected();
   const ok = busConnected && models.length > 0;
-  return c.json({ ready: ok, bus: { kind: bus.kind, connected: busConnected }, models: models.length }, ok ? 200 : 503);
+  const { writes, store } = c.var.deps;
+  return c.json(
+    {
+      ready: ok,
+      bus: { kind: bus.kind, connected: busConnected },
+      models: models.length,
+      // Usage and conversation writes waiting for the database (retried until they land).
+      store: { driver: store.driver, pending_writes: writes.backlog, lost_writes: writes.lost },
+    },
+    ok ? 200 : 503,
+  );
 }

@@ -6,12 +6,14 @@ import { parseMessagesRequest } from "../anthropic-api/messages-request.ts";
 import { collectMessage, type MessageMeta, messageStreamEvents } from "../anthropic-api/messages-response.ts";
 import type { AppEnv } from "../app-env.ts";
 import { sseStream } from "../sse/sse-stream.ts";
+import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
 
 export async function messages(c: Context<AppEnv>): Promise<Response> {
-  const request = parseMessagesRequest(await readJson(c));
-  const { first, events } = await startRoutedChat(c, request);
+  const body = await readJson(c);
+  const request = parseMessagesRequest(body);
+  const { first, events } = await startRoutedChat(c, request, conversationIdOf(c, body));
   const meta: MessageMeta = { id: `msg_${c.var.requestId.replaceAll("-", "")}`, model: request.model };
   if (!request.stream) return c.json(await collectMessage(first, events, meta));
   c.header("content-type", "text/event-stream; charset=utf-8");

@@ -1,24 +1,101 @@
-/** @module Shared by every chat front door: route the request, start it, label the response. */
+/**
+ * @module Shared by every chat front door: admit the caller (limits), add the conversation's
+ * history, route and start the chat, then account for it when it ends — usage row, token
+ * spend and the conversation's new messages, all through the retrying write queue.
+ */
+import { GatewayError, notFound } from "@switchyard/shared/errors";
+import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import type { NormalizedChatRequest } from "../chat/normalized.ts";
-import { type StartedChat, startChat } from "../routing/run-chain.ts";
+import type { NormalizedChatRequest, NormalizedMessage } from "../chat/normalized.ts";
+import type { Target } from "../routing/resolve-target.ts";
+import { startChat } from "../routing/run-chain.ts";
+import { CallRecord, type Outcome } from "./call-record.ts";
 
-/** Resolves once a target accepted, so failures before that keep their HTTP status. */
-export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest): Promise<StartedChat> {
-  const { router, config } = c.var.deps;
-  const started = await startChat(
-    router.resolve(request.model),
-    request,
-    { requestId: c.var.requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
-    c.var.log,
-  );
-  const { target, first } = started;
+export interface RoutedChat {
+  target: Target;
+  first: ChatEvent | undefined;
+  /** The rest of the events; reading them to the end (or stopping) settles the accounting. */
+  events: AsyncGenerator<ChatEvent, void, undefined>;
+}
+
+export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
+  const { router, config, limiter, store, writes } = c.var.deps;
+  const key = c.var.caller.key;
+  const admission = await limiter.admit(key, request.model);
+  for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
+  const newMessages = request.messages;
+  if (conversationId !== undefined) {
+    const conversation = await store.getConversation(conversationId, key?.id ?? null);
+    if (!conversation) throw notFound(`No conversation with id '${conversationId}'.`);
+    const history = await store.messages(conversationId);
+    request = { ...request, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
+  }
+  const record = new CallRecord(c.var.startedAt);
+  const finish = (outcome: Outcome, status: number, target: string) => {
+    const tokens = record.tokens();
+    admission.spend(tokens.prompt + tokens.completion);
+    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, ...record.usageRow() };
+    writes.enqueue(`usage ${c.var.requestId}`, () => store.recordUsage(row));
+    if (conversationId !== undefined) storeTurn(c, conversationId, newMessages, record.text(), outcome);
+  };
+  let started: Awaited<ReturnType<typeof startChat>>;
+  try {
+    started = await startChat(
+      router.resolve(request.model),
+      request,
+      { requestId: c.var.requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
+      c.var.log,
+    );
+  } catch (err) {
+    finish("error", GatewayError.from(err).status, "none");
+    throw err;
+  }
+  const { target, first, events } = started;
+  const label = `${target.provider.name}:${target.upstreamModel}`;
   c.header("x-switchyard-provider", target.provider.name);
   const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) c.header("x-switchyard-worker", worker);
-  c.var.log.info(`chat ${request.model} -> ${target.provider.name}:${target.upstreamModel}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
-  return started;
+  c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
+  if (first) record.observe(first);
+  return { target, first, events: accounted(events, record, (outcome, status) => finish(outcome, status, label)) };
+}
+
+async function* accounted(
+  events: AsyncGenerator<ChatEvent, void, undefined>,
+  record: CallRecord,
+  finish: (outcome: Outcome, status: number) => void,
+): AsyncGenerator<ChatEvent, void, undefined> {
+  let outcome: Outcome = "cancelled";
+  let status = 499;
+  try {
+    for await (const e of events) {
+      record.observe(e);
+      yield e;
+    }
+    outcome = "complete";
+    status = 200;
+  } catch (err) {
+    outcome = "error";
+    status = GatewayError.from(err).status;
+    throw err;
+  } finally {
+    finish(outcome, status);
+  }
+}
+
+function storeTurn(c: Context<AppEnv>, conversationId: string, asked: NormalizedMessage[], reply: string, outcome: Outcome): void {
+  const { store, writes } = c.var.deps;
+  const requestId = c.var.requestId;
+  const rows = asked
+    .filter((m) => m.role !== "system" && m.role !== "developer")
+    .map((m) => ({ role: m.role, content: typeof m.content === "string" ? m.content : m.content.map((p) => (p.type === "text" ? p.text : "[image]")).join(""), status: "complete", requestId }));
+  // A cancelled or failed stream keeps what was said so far, marked as partial.
+  if (outcome === "complete" || reply.length > 0) rows.push({ role: "assistant", content: reply, status: outcome === "complete" ? "complete" : "partial", requestId });
+  writes.enqueue(`conversation ${conversationId} ${requestId}`, async () => {
+    const stored = await store.appendMessages(conversationId, rows);
+    if (!stored) c.var.log.info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
+  });
 }
 
 /** When the client goes away or the stream fails, the upstream generation is stopped too. */

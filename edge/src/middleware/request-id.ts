@@ -9,6 +9,7 @@ export const requestId = () =>
     const given = c.req.header("x-request-id");
     const id = given && VALID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", id);
+    c.set("startedAt", performance.now());
     c.set("log", c.var.deps.log.with({ rid: id }));
     c.header("x-request-id", id);
     await next();

@@ -1,0 +1,8 @@
+/** drizzle-kit: generates SQL migrations in drizzle/migrations from drizzle/schema.ts. */
+import { defineConfig } from "drizzle-kit";
+
+export default defineConfig({
+  dialect: "postgresql",
+  schema: "./drizzle/schema.ts",
+  out: "./drizzle/migrations",
+});

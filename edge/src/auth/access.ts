@@ -1,0 +1,63 @@
+/**
+ * @module Who is calling: a key (checked against the Store), or nobody in open mode — open
+ * only while the gateway binds loopback alone and no active key exists, like Ollama.
+ */
+import { GatewayError } from "@switchyard/shared/errors";
+import type { ApiKey, Store } from "../store/store.ts";
+import { constantTimeEqual, type KeyHasher, looksLikeApiKey } from "./api-key.ts";
+
+export interface Caller {
+  /** Null in open mode. */
+  key: ApiKey | null;
+}
+
+const unauthorized = (message: string, code: string) => new GatewayError(message, { status: 401, type: "authentication_error", code });
+
+const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
+export const bindsLoopbackOnly = (host: string): boolean => LOOPBACK.has(host) || host.startsWith("127.");
+
+export class Access {
+  #openUntil = 0;
+  #open = false;
+
+  constructor(
+    private readonly store: Store,
+    private readonly hasher: KeyHasher,
+    private readonly loopbackOnly: boolean,
+  ) {}
+
+  /** Open mode, re-checked at most once a second (keys made by another gateway count too). */
+  async openMode(now = Date.now()): Promise<boolean> {
+    if (!this.loopbackOnly) return false;
+    if (now < this.#openUntil) return this.#open;
+    this.#open = !(await this.store.hasActiveKeys());
+    this.#openUntil = now + 1_000;
+    return this.#open;
+  }
+
+  /** A key was created or revoked here: re-check at once. */
+  invalidate(): void {
+    this.#openUntil = 0;
+  }
+
+  async identify(token: string | undefined, now = new Date()): Promise<Caller> {
+    if (!token) {
+      if (await this.openMode(now.getTime())) return { key: null };
+      throw unauthorized("Missing API key: send it as 'Authorization: Bearer sk-sy-…'.", "missing_api_key");
+    }
+    if (!looksLikeApiKey(token)) {
+      if (await this.openMode(now.getTime())) return { key: null };
+      throw unauthorized("Invalid API key.", "invalid_api_key");
+    }
+    const hash = await this.hasher.hash(token);
+    const key = await this.store.keyByHash(hash);
+    if (!key || !constantTimeEqual(key.hash, hash)) {
+      if (await this.openMode(now.getTime())) return { key: null };
+      throw unauthorized("Invalid API key.", "invalid_api_key");
+    }
+    if (key.revokedAt) throw unauthorized("This API key has been revoked.", "revoked_api_key");
+    if (key.expiresAt && key.expiresAt.getTime() <= now.getTime()) throw unauthorized("This API key has expired.", "expired_api_key");
+    const { hash: _hash, ...rest } = key;
+    return { key: rest };
+  }
+}

@@ -1,0 +1,77 @@
+/**
+ * @module Per-key limits, enforced through the shared database so they hold across gateways:
+ * allowed models (403), requests per minute (counted atomically), tokens per minute, and
+ * token budgets per UTC day and month (429 with retry-after and x-ratelimit-* headers).
+ */
+import { GatewayError } from "@switchyard/shared/errors";
+import { modelAllowed } from "../auth/model-glob.ts";
+import type { ApiKey, Store } from "../store/store.ts";
+import type { WriteQueue } from "../store/write-queue.ts";
+
+export interface Admission {
+  /** x-ratelimit-* headers for the response. */
+  headers: Record<string, string>;
+  /** Books the tokens the request used. */
+  spend(tokens: number): void;
+}
+
+const OPEN: Admission = { headers: {}, spend() {} };
+
+export const minuteStart = (now: Date): Date => new Date(Math.floor(now.getTime() / 60_000) * 60_000);
+const dayKey = (now: Date) => `d:${now.toISOString().slice(0, 10)}`;
+const monthKey = (now: Date) => `m:${now.toISOString().slice(0, 7)}`;
+const secondsUntil = (t: number, now: Date) => Math.max(1, Math.ceil((t - now.getTime()) / 1000));
+
+function tooMany(message: string, code: string, retryAfter: number, headers: Record<string, string>): GatewayError {
+  return new GatewayError(message, { status: 429, type: "rate_limit_error", code, headers: { ...headers, "retry-after": String(retryAfter) } });
+}
+
+export class Limiter {
+  constructor(
+    private readonly store: Store,
+    private readonly writes: WriteQueue,
+  ) {}
+
+  async admit(key: ApiKey | null, model: string, now = new Date()): Promise<Admission> {
+    if (!key) return OPEN;
+    if (!modelAllowed(key.models, model))
+      throw new GatewayError(`This API key may not use the model '${model}'.`, { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" });
+    const window = minuteStart(now);
+    const resetSeconds = secondsUntil(window.getTime() + 60_000, now);
+    const headers: Record<string, string> = {};
+    const count = await this.store.takeRequest(key.id, window, key.rpm);
+    if (key.rpm !== null) {
+      Object.assign(headers, {
+        "x-ratelimit-limit-requests": String(key.rpm),
+        "x-ratelimit-remaining-requests": String(Math.max(0, key.rpm - (count ?? key.rpm))),
+        "x-ratelimit-reset-requests": `${resetSeconds}s`,
+      });
+      if (count === null) throw tooMany(`Rate limit reached: ${key.rpm} requests per minute for this key.`, "rpm_exceeded", resetSeconds, headers);
+    }
+    if (key.tpm !== null || key.dailyTokens !== null || key.monthlyTokens !== null) {
+      const used = await this.store.tokensUsed(key.id, window, dayKey(now), monthKey(now));
+      if (key.tpm !== null) {
+        Object.assign(headers, {
+          "x-ratelimit-limit-tokens": String(key.tpm),
+          "x-ratelimit-remaining-tokens": String(Math.max(0, key.tpm - used.minute)),
+          "x-ratelimit-reset-tokens": `${resetSeconds}s`,
+        });
+        if (used.minute >= key.tpm) throw tooMany(`Rate limit reached: ${key.tpm} tokens per minute for this key.`, "tpm_exceeded", resetSeconds, headers);
+      }
+      if (key.dailyTokens !== null && used.day >= key.dailyTokens) {
+        const midnight = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate() + 1);
+        throw tooMany(`Daily token budget of ${key.dailyTokens} is used up for this key.`, "daily_budget_exceeded", secondsUntil(midnight, now), headers);
+      }
+      if (key.monthlyTokens !== null && used.month >= key.monthlyTokens) {
+        const nextMonth = Date.UTC(now.getUTCFullYear(), now.getUTCMonth() + 1, 1);
+        throw tooMany(`Monthly token budget of ${key.monthlyTokens} is used up for this key.`, "monthly_budget_exceeded", secondsUntil(nextMonth, now), headers);
+      }
+    }
+    return {
+      headers,
+      spend: (tokens) => {
+        if (tokens > 0) this.writes.enqueue(`tokens key=${key.id} +${tokens}`, () => this.store.addTokens(key.id, window, dayKey(now), monthKey(now), tokens));
+      },
+    };
+  }
+}

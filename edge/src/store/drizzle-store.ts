@@ -1,0 +1,222 @@
+/** @module The Store over drizzle-orm: one implementation for every Postgres driver. */
+import * as schema from "@switchyard/drizzle/schema";
+import { and, asc, count, desc, eq, gte, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
+import { decodeCursor, encodeCursor } from "./cursor.ts";
+import type { ApiKey, ApiKeyPatch, Conversation, NewApiKey, Page, Store, StoredMessage, UsageRow, UsageSummaryRow } from "./store.ts";
+
+export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
+
+const { apiKeys, rateWindows, tokenTotals, usage, conversations, messages } = schema;
+
+const keyColumns = {
+  id: apiKeys.id,
+  name: apiKeys.name,
+  prefix: apiKeys.prefix,
+  models: apiKeys.models,
+  rpm: apiKeys.rpm,
+  tpm: apiKeys.tpm,
+  dailyTokens: apiKeys.dailyTokens,
+  monthlyTokens: apiKeys.monthlyTokens,
+  expiresAt: apiKeys.expiresAt,
+  revokedAt: apiKeys.revokedAt,
+  createdAt: apiKeys.createdAt,
+  lastUsedAt: apiKeys.lastUsedAt,
+};
+
+/** Null (open mode) and key ids compare differently in SQL. */
+const ownedBy = (column: typeof conversations.keyId, keyId: string | null): SQL => (keyId === null ? isNull(column) : eq(column, keyId));
+
+export class DrizzleStore implements Store {
+  constructor(
+    private readonly db: Db,
+    readonly driver: string,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  async createKey(key: NewApiKey): Promise<ApiKey> {
+    const [row] = await this.db.insert(apiKeys).values(key).returning(keyColumns);
+    return row!;
+  }
+
+  async keyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined> {
+    const [row] = await this.db
+      .select({ ...keyColumns, hash: apiKeys.hash })
+      .from(apiKeys)
+      .where(eq(apiKeys.hash, hash));
+    return row;
+  }
+
+  listKeys(): Promise<ApiKey[]> {
+    return this.db.select(keyColumns).from(apiKeys).orderBy(asc(apiKeys.createdAt));
+  }
+
+  async updateKey(id: string, patch: ApiKeyPatch): Promise<ApiKey | undefined> {
+    if (Object.keys(patch).length === 0) return (await this.db.select(keyColumns).from(apiKeys).where(eq(apiKeys.id, id)))[0];
+    const [row] = await this.db.update(apiKeys).set(patch).where(eq(apiKeys.id, id)).returning(keyColumns);
+    return row;
+  }
+
+  async revokeKey(id: string): Promise<ApiKey | undefined> {
+    const [row] = await this.db
+      .update(apiKeys)
+      .set({ revokedAt: sql`coalesce(${apiKeys.revokedAt}, now())` })
+      .where(eq(apiKeys.id, id))
+      .returning(keyColumns);
+    return row;
+  }
+
+  async hasActiveKeys(): Promise<boolean> {
+    const [row] = await this.db.select({ n: count() }).from(apiKeys).where(isNull(apiKeys.revokedAt));
+    return (row?.n ?? 0) > 0;
+  }
+
+  async takeRequest(keyId: string, windowStart: Date, limit: number | null): Promise<number | null> {
+    // One statement, so gateways sharing the database never both take the last slot.
+    const rows = await this.db
+      .insert(rateWindows)
+      .values({ keyId, windowStart, requests: 1, tokens: 0 })
+      .onConflictDoUpdate({
+        target: [rateWindows.keyId, rateWindows.windowStart],
+        set: { requests: sql`${rateWindows.requests} + 1` },
+        ...(limit === null ? {} : { setWhere: sql`${rateWindows.requests} < ${limit}` }),
+      })
+      .returning({ requests: rateWindows.requests });
+    return rows[0]?.requests ?? null;
+  }
+
+  async tokensUsed(keyId: string, windowStart: Date, day: string, month: string) {
+    const [minute] = await this.db
+      .select({ tokens: rateWindows.tokens })
+      .from(rateWindows)
+      .where(and(eq(rateWindows.keyId, keyId), eq(rateWindows.windowStart, windowStart)));
+    const totals = await this.db
+      .select({ period: tokenTotals.period, tokens: tokenTotals.tokens })
+      .from(tokenTotals)
+      .where(and(eq(tokenTotals.keyId, keyId), or(eq(tokenTotals.period, day), eq(tokenTotals.period, month))));
+    return {
+      minute: minute?.tokens ?? 0,
+      day: totals.find((t) => t.period === day)?.tokens ?? 0,
+      month: totals.find((t) => t.period === month)?.tokens ?? 0,
+    };
+  }
+
+  async addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void> {
+    if (tokens <= 0) return;
+    await this.db
+      .insert(rateWindows)
+      .values({ keyId, windowStart, requests: 0, tokens })
+      .onConflictDoUpdate({ target: [rateWindows.keyId, rateWindows.windowStart], set: { tokens: sql`${rateWindows.tokens} + ${tokens}` } });
+    await this.db
+      .insert(tokenTotals)
+      .values([
+        { keyId, period: day, tokens },
+        { keyId, period: month, tokens },
+      ])
+      .onConflictDoUpdate({ target: [tokenTotals.keyId, tokenTotals.period], set: { tokens: sql`${tokenTotals.tokens} + excluded.tokens` } });
+    await this.db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, keyId));
+  }
+
+  async recordUsage(row: UsageRow): Promise<void> {
+    await this.db.insert(usage).values(row);
+  }
+
+  usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]> {
+    return this.#summary(and(keyId === null ? isNull(usage.keyId) : eq(usage.keyId, keyId), gte(usage.createdAt, since)));
+  }
+
+  usageSummary(since: Date): Promise<UsageSummaryRow[]> {
+    return this.#summary(gte(usage.createdAt, since));
+  }
+
+  #summary(where: SQL | undefined): Promise<UsageSummaryRow[]> {
+    const day = sql<string>`to_char(${usage.createdAt} at time zone 'UTC', 'YYYY-MM-DD')`;
+    return this.db
+      .select({
+        keyId: usage.keyId,
+        model: usage.model,
+        day,
+        requests: sql<number>`count(*)::int`,
+        promptTokens: sql<number>`coalesce(sum(${usage.promptTokens}), 0)::int`,
+        completionTokens: sql<number>`coalesce(sum(${usage.completionTokens}), 0)::int`,
+      })
+      .from(usage)
+      .where(where)
+      .groupBy(usage.keyId, usage.model, day)
+      .orderBy(desc(day), asc(usage.model));
+  }
+
+  async createConversation(c: { id: string; keyId: string | null; title: string | null }): Promise<Conversation> {
+    const [row] = await this.db.insert(conversations).values(c).returning();
+    return row!;
+  }
+
+  async getConversation(id: string, keyId: string | null): Promise<Conversation | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(conversations)
+      .where(and(eq(conversations.id, id), ownedBy(conversations.keyId, keyId)));
+    return row;
+  }
+
+  async listConversations(keyId: string | null, limit: number, cursor: string | null): Promise<Page<Conversation>> {
+    const after = cursor === null ? undefined : decodeCursor(cursor);
+    const rows = await this.db
+      .select()
+      .from(conversations)
+      .where(
+        and(
+          ownedBy(conversations.keyId, keyId),
+          after ? or(lt(conversations.updatedAt, after.at), and(eq(conversations.updatedAt, after.at), lt(conversations.id, after.id))) : undefined,
+        ),
+      )
+      .orderBy(desc(conversations.updatedAt), desc(conversations.id))
+      .limit(limit + 1);
+    const items = rows.slice(0, limit);
+    const last = items.at(-1);
+    return { items, nextCursor: rows.length > limit && last ? encodeCursor({ at: last.updatedAt, id: last.id }) : null };
+  }
+
+  async deleteConversation(id: string, keyId: string | null): Promise<boolean> {
+    const rows = await this.db
+      .delete(conversations)
+      .where(and(eq(conversations.id, id), ownedBy(conversations.keyId, keyId)))
+      .returning({ id: conversations.id });
+    return rows.length > 0;
+  }
+
+  async setTitle(id: string, keyId: string | null, title: string): Promise<Conversation | undefined> {
+    const [row] = await this.db
+      .update(conversations)
+      .set({ title, updatedAt: new Date() })
+      .where(and(eq(conversations.id, id), ownedBy(conversations.keyId, keyId)))
+      .returning();
+    return row;
+  }
+
+  messages(conversationId: string): Promise<StoredMessage[]> {
+    return this.db
+      .select({ id: messages.id, role: messages.role, content: messages.content, status: messages.status, createdAt: messages.createdAt })
+      .from(messages)
+      .where(eq(messages.conversationId, conversationId))
+      .orderBy(asc(messages.id));
+  }
+
+  async appendMessages(conversationId: string, rows: Array<{ role: string; content: string; status: string; requestId: string | null }>): Promise<boolean> {
+    if (rows.length === 0) return true;
+    const touched = await this.db.update(conversations).set({ updatedAt: new Date() }).where(eq(conversations.id, conversationId)).returning({ id: conversations.id });
+    if (touched.length === 0) return false;
+    try {
+      await this.db.insert(messages).values(rows.map((r) => ({ ...r, conversationId })));
+      return true;
+    } catch (err) {
+      // Deleted between the two statements: the foreign key refuses the rows.
+      if (String((err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code) === "23503") return false;
+      throw err;
+    }
+  }
+
+  close(): Promise<void> {
+    return this.onClose();
+  }
+}

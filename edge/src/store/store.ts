@@ -1,0 +1,110 @@
+/**
+ * @module The Store: keys, limits, usage and conversations. One implementation over drizzle
+ * (DrizzleStore), with the driver chosen at the program's edge: PGlite, node-postgres, Neon.
+ */
+
+export interface ApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  models: string[] | null;
+  rpm: number | null;
+  tpm: number | null;
+  dailyTokens: number | null;
+  monthlyTokens: number | null;
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  createdAt: Date;
+  lastUsedAt: Date | null;
+}
+
+export interface NewApiKey {
+  id: string;
+  name: string;
+  prefix: string;
+  hash: string;
+  models?: string[] | null | undefined;
+  rpm?: number | null | undefined;
+  tpm?: number | null | undefined;
+  dailyTokens?: number | null | undefined;
+  monthlyTokens?: number | null | undefined;
+  expiresAt?: Date | null | undefined;
+}
+
+export type ApiKeyPatch = Partial<Pick<NewApiKey, "name" | "models" | "rpm" | "tpm" | "dailyTokens" | "monthlyTokens" | "expiresAt">>;
+
+export interface UsageRow {
+  keyId: string | null;
+  model: string;
+  target: string;
+  promptTokens: number;
+  completionTokens: number;
+  latencyMs: number;
+  ttftMs: number | null;
+  status: number;
+  requestId: string;
+}
+
+export interface UsageSummaryRow {
+  keyId: string | null;
+  model: string;
+  day: string;
+  requests: number;
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export interface Conversation {
+  id: string;
+  keyId: string | null;
+  title: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+export interface StoredMessage {
+  id: number;
+  role: string;
+  content: string;
+  status: string;
+  createdAt: Date;
+}
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface Store {
+  readonly driver: string;
+
+  createKey(key: NewApiKey): Promise<ApiKey>;
+  keyByHash(hash: string): Promise<(ApiKey & { hash: string }) | undefined>;
+  listKeys(): Promise<ApiKey[]>;
+  updateKey(id: string, patch: ApiKeyPatch): Promise<ApiKey | undefined>;
+  revokeKey(id: string): Promise<ApiKey | undefined>;
+  /** True when at least one key exists that is not revoked. */
+  hasActiveKeys(): Promise<boolean>;
+
+  /** Counts one request in the key's current minute unless that would pass `limit`; returns the count, or null when over. */
+  takeRequest(keyId: string, windowStart: Date, limit: number | null): Promise<number | null>;
+  /** Tokens the key used in this minute, today and this month. */
+  tokensUsed(keyId: string, windowStart: Date, day: string, month: string): Promise<{ minute: number; day: number; month: number }>;
+  addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void>;
+
+  recordUsage(row: UsageRow): Promise<void>;
+  usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]>;
+  usageSummary(since: Date): Promise<UsageSummaryRow[]>;
+
+  createConversation(c: { id: string; keyId: string | null; title: string | null }): Promise<Conversation>;
+  /** Only the owner's: another key's conversation is simply not found. */
+  getConversation(id: string, keyId: string | null): Promise<Conversation | undefined>;
+  listConversations(keyId: string | null, limit: number, cursor: string | null): Promise<Page<Conversation>>;
+  deleteConversation(id: string, keyId: string | null): Promise<boolean>;
+  setTitle(id: string, keyId: string | null, title: string): Promise<Conversation | undefined>;
+  messages(conversationId: string): Promise<StoredMessage[]>;
+  /** Appends messages; false when the conversation no longer exists (deleted meanwhile). */
+  appendMessages(conversationId: string, rows: Array<{ role: string; content: string; status: string; requestId: string | null }>): Promise<boolean>;
+
+  close(): Promise<void>;
+}

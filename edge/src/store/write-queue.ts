@@ -1,0 +1,114 @@
+/**
+ * @module Writes that must not be lost when the database goes away mid-request (usage rows,
+ * conversation messages): each is tried at once, then retried with backoff until it lands.
+ * Nothing is dropped silently: the backlog shows in /ready, every failure is logged, and
+ * whatever is still pending at shutdown is logged in full.
+ */
+import type { Logger } from "@switchyard/shared/log";
+
+interface PendingWrite {
+  label: string;
+  run: () => Promise<void>;
+  attempts: number;
+}
+
+export interface WriteQueueOptions {
+  log: Logger;
+  minBackoffMs?: number;
+  maxBackoffMs?: number;
+  /** Past this many pending writes new ones are refused and logged as lost. */
+  maxPending?: number;
+}
+
+export class WriteQueue {
+  #pending: PendingWrite[] = [];
+  #inFlight = new Set<Promise<void>>();
+  #timer: NodeJS.Timeout | undefined;
+  #backoffMs: number;
+  #lost = 0;
+
+  constructor(private readonly options: WriteQueueOptions) {
+    this.#backoffMs = options.minBackoffMs ?? 100;
+  }
+
+  /** Writes waiting for the database. */
+  get backlog(): number {
+    return this.#pending.length;
+  }
+
+  /** Writes refused because the backlog was full (each was logged). */
+  get lost(): number {
+    return this.#lost;
+  }
+
+  enqueue(label: string, run: () => Promise<void>): void {
+    const write: PendingWrite = { label, run, attempts: 0 };
+    if (this.#pending.length > 0) {
+      this.#park(write);
+      return;
+    }
+    const attempt = this.#attempt(write).finally(() => this.#inFlight.delete(attempt));
+    this.#inFlight.add(attempt);
+  }
+
+  async #attempt(write: PendingWrite): Promise<void> {
+    try {
+      write.attempts += 1;
+      await write.run();
+    } catch (err) {
+      this.options.log.warn(`write ${write.label} failed (attempt ${write.attempts}), will retry: ${(err as Error).message}`);
+      this.#park(write);
+    }
+  }
+
+  #park(write: PendingWrite): void {
+    if (this.#pending.length >= (this.options.maxPending ?? 100_000)) {
+      this.#lost += 1;
+      this.options.log.error(`write ${write.label} LOST: backlog full (${this.#pending.length} pending)`);
+      return;
+    }
+    this.#pending.push(write);
+    this.#schedule();
+  }
+
+  #schedule(): void {
+    if (this.#timer) return;
+    this.#timer = setTimeout(() => void this.#retry(), this.#backoffMs);
+    this.#timer.unref();
+  }
+
+  async #retry(): Promise<void> {
+    this.#timer = undefined;
+    while (this.#pending.length > 0) {
+      const write = this.#pending[0]!;
+      try {
+        write.attempts += 1;
+        await write.run();
+        this.#pending.shift();
+        this.#backoffMs = this.options.minBackoffMs ?? 100;
+      } catch (err) {
+        this.#backoffMs = Math.min(this.#backoffMs * 2, this.options.maxBackoffMs ?? 5_000);
+        if (write.attempts % 10 === 0) this.options.log.warn(`write ${write.label} still failing after ${write.attempts} attempts: ${(err as Error).message}`);
+        this.#schedule();
+        return;
+      }
+    }
+    if (this.#pending.length > 0) this.#schedule();
+  }
+
+  /** Waits until everything landed, or the timeout; returns how many writes are still pending. */
+  async drain(timeoutMs: number): Promise<number> {
+    const until = Date.now() + timeoutMs;
+    while ((this.#pending.length > 0 || this.#inFlight.size > 0) && Date.now() < until) {
+      await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => setTimeout(r, 20))]);
+      if (this.#pending.length > 0 && !this.#timer) await this.#retry();
+    }
+    return this.#pending.length;
+  }
+
+  /** At shutdown: what could not be written is reported, never dropped without a word. */
+  reportUnwritten(): void {
+    for (const w of this.#pending) this.options.log.error(`write ${w.label} NOT WRITTEN at shutdown after ${w.attempts} attempts`);
+    clearTimeout(this.#timer);
+  }
+}
