@@ -1,12 +1,13 @@
 /** @module A gateway (no local workers) whose cloud providers point at scripted fake upstreams. */
 import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
-import { silentLogger } from "@switchyard/shared/log";
+import { type Logger, silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
 import { parseRouteConfig } from "../../edge/src/routing/route-config.ts";
 import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
 import { openStore } from "../../edge/src/store/open-store.ts";
+import type { Store } from "../../edge/src/store/store.ts";
 import { openaiCompletion } from "../fakes/openai-wire.ts";
 import { anthropicMessage } from "../fakes/anthropic-wire.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/fake-upstream.ts";
@@ -18,10 +19,20 @@ export interface CloudGateway {
   anthropic: FakeUpstream;
   groq: FakeUpstream;
   gateway: Gateway;
+  store: Store;
   stop(): Promise<void>;
 }
 
-export async function startCloudGateway(opts: { routes?: unknown; env?: Record<string, string>; omitKeys?: string[] } = {}): Promise<CloudGateway> {
+export interface CloudGatewayOptions {
+  routes?: unknown;
+  env?: Record<string, string>;
+  omitKeys?: string[];
+  /** A store to use (e.g. one database shared by two gateways); default a fresh in-memory PGlite. */
+  store?: Store;
+  log?: Logger;
+}
+
+export async function startCloudGateway(opts: CloudGatewayOptions = {}): Promise<CloudGateway> {
   const openai = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake OpenAI."));
   const anthropic = await startFakeUpstream((req) => anthropicMessage(String(req.body.model), "Hello from the fake Anthropic."));
   const groq = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake Groq."));
@@ -40,8 +51,9 @@ export async function startCloudGateway(opts: { routes?: unknown; env?: Record<s
   for (const k of opts.omitKeys ?? []) delete env[k];
   const config = gatewayConfigFromEnv(env);
   const bus = new InProcessBus();
-  const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env, routeConfig: parseRouteConfig(opts.routes ?? {}) });
+  const ownStore = opts.store === undefined;
+  const store = opts.store ?? (await openStore({ pgliteDir: "memory" }));
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: opts.log ?? silentLogger, env, routeConfig: parseRouteConfig(opts.routes ?? {}) });
   const server: NodeServer = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,
@@ -50,10 +62,11 @@ export async function startCloudGateway(opts: { routes?: unknown; env?: Record<s
     anthropic,
     groq,
     gateway,
+    store,
     async stop() {
       await server.close();
       await gateway.stop();
-      await store.close();
+      if (ownStore) await store.close();
       await bus.close();
       await Promise.all([openai.stop(), anthropic.stop(), groq.stop()]);
     },

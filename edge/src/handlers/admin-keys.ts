@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { createApiKey } from "../auth/create-key.ts";
 import type { ApiKey } from "../store/store.ts";
+import { pathId } from "./path-id.ts";
 import { readJson } from "./read-json.ts";
 
 const Limits = {
@@ -68,13 +69,13 @@ export async function listKeys(c: Context<AppEnv>) {
 
 export async function patchKey(c: Context<AppEnv>) {
   const b = parse(PatchKey, await readJson(c));
-  const updated = await c.var.deps.store.updateKey(c.req.param("id") ?? "", limitsPatch(b));
+  const updated = await c.var.deps.store.updateKey(pathId(c, "API key"), limitsPatch(b));
   if (!updated) throw notFound("No API key with that id.");
   return c.json(keyView(updated));
 }
 
 export async function revokeKey(c: Context<AppEnv>) {
-  const revoked = await c.var.deps.store.revokeKey(c.req.param("id") ?? "");
+  const revoked = await c.var.deps.store.revokeKey(pathId(c, "API key"));
   if (!revoked) throw notFound("No API key with that id.");
   c.var.deps.access.invalidate();
   return c.json(keyView(revoked));

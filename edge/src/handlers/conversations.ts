@@ -4,6 +4,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { Conversation } from "../store/store.ts";
+import { pathId } from "./path-id.ts";
 import { readJson } from "./read-json.ts";
 import { generateTitle } from "./title.ts";
 
@@ -38,7 +39,7 @@ export async function listConversations(c: Context<AppEnv>) {
 }
 
 export async function getConversation(c: Context<AppEnv>) {
-  const id = c.req.param("id") ?? "";
+  const id = pathId(c, "conversation");
   const conversation = await c.var.deps.store.getConversation(id, owner(c));
   if (!conversation) throw NOT_FOUND(id);
   const messages = await c.var.deps.store.messages(id);
@@ -49,13 +50,13 @@ export async function getConversation(c: Context<AppEnv>) {
 }
 
 export async function deleteConversation(c: Context<AppEnv>) {
-  const id = c.req.param("id") ?? "";
+  const id = pathId(c, "conversation");
   if (!(await c.var.deps.store.deleteConversation(id, owner(c)))) throw NOT_FOUND(id);
   return c.json({ id, object: "conversation.deleted", deleted: true });
 }
 
 export async function titleConversation(c: Context<AppEnv>) {
-  const id = c.req.param("id") ?? "";
+  const id = pathId(c, "conversation");
   const body = await readJson(c).catch(() => ({}));
   const model = typeof body === "object" && body !== null && "model" in body && typeof body.model === "string" ? body.model : undefined;
   const conversation = await c.var.deps.store.getConversation(id, owner(c));
