@@ -21,9 +21,9 @@ export interface TestDatabase {
 
 export async function createTestDatabase(kind: DbKind): Promise<TestDatabase> {
   if (kind === "pglite") {
-    let shared: Promise<Store> | undefined;
     // One in-memory PGlite is one database: every "gateway" shares it.
-    return { kind, url: undefined, open: () => (shared ??= openStore({ pgliteDir: "memory" })), drop: async () => {} };
+    const shared = openStore({ pgliteDir: "memory" });
+    return { kind, url: undefined, open: () => shared, drop: async () => {} };
   }
   const base = process.env.TEST_DATABASE_URL ?? "";
   const name = `sy_test_${Date.now().toString(36)}_${Math.random().toString(36).slice(2, 8)}`;
