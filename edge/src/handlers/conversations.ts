@@ -17,7 +17,7 @@ const view = (c: Conversation) => ({
 });
 
 const owner = (c: Context<AppEnv>) => c.var.caller.key?.id ?? null;
-const NOT_FOUND = (id: string) => notFound(`No conversation with id '${id}'.`);
+const NOT_FOUND = () => notFound("No such conversation.");
 
 export async function createConversation(c: Context<AppEnv>) {
   const text = await c.req.text();
@@ -41,7 +41,7 @@ export async function listConversations(c: Context<AppEnv>) {
 export async function getConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
   const conversation = await c.var.deps.store.getConversation(id, owner(c));
-  if (!conversation) throw NOT_FOUND(id);
+  if (!conversation) throw NOT_FOUND();
   const messages = await c.var.deps.store.messages(id);
   return c.json({
     ...view(conversation),
@@ -51,7 +51,7 @@ export async function getConversation(c: Context<AppEnv>) {
 
 export async function deleteConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
-  if (!(await c.var.deps.store.deleteConversation(id, owner(c)))) throw NOT_FOUND(id);
+  if (!(await c.var.deps.store.deleteConversation(id, owner(c)))) throw NOT_FOUND();
   return c.json({ id, object: "conversation.deleted", deleted: true });
 }
 
@@ -60,11 +60,11 @@ export async function titleConversation(c: Context<AppEnv>) {
   const body = await readJson(c).catch(() => ({}));
   const model = typeof body === "object" && body !== null && "model" in body && typeof body.model === "string" ? body.model : undefined;
   const conversation = await c.var.deps.store.getConversation(id, owner(c));
-  if (!conversation) throw NOT_FOUND(id);
+  if (!conversation) throw NOT_FOUND();
   const messages = await c.var.deps.store.messages(id);
   if (messages.length === 0) throw new GatewayError("The conversation has no messages to title.", { status: 400, type: "invalid_request_error", code: "empty_conversation" });
   const title = await generateTitle(c, messages, model);
   const updated = await c.var.deps.store.setTitle(id, owner(c), title);
-  if (!updated) throw NOT_FOUND(id);
+  if (!updated) throw NOT_FOUND();
   return c.json(view(updated));
 }

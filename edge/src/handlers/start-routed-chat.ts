@@ -27,7 +27,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   const newMessages = request.messages;
   if (conversationId !== undefined) {
     const conversation = await store.getConversation(conversationId, key?.id ?? null);
-    if (!conversation) throw notFound(`No conversation with id '${conversationId}'.`);
+    if (!conversation) throw notFound("No such conversation.");
     const history = await store.messages(conversationId);
     request = { ...request, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
   }
