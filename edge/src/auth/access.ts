@@ -11,6 +11,12 @@ export interface Caller {
   key: ApiKey | null;
 }
 
+/** Keys cannot be checked without the database: that is a 503, not a 500 (and not an open door). */
+export function databaseUnavailable(err: unknown): GatewayError {
+  if (err instanceof GatewayError) return err;
+  return new GatewayError("The gateway's database is unreachable; try again shortly.", { status: 503, type: "server_error", code: "database_unavailable", cause: err });
+}
+
 const unauthorized = (message: string, code: string) => new GatewayError(message, { status: 401, type: "authentication_error", code });
 
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
@@ -41,6 +47,14 @@ export class Access {
   }
 
   async identify(token: string | undefined, now = new Date()): Promise<Caller> {
+    try {
+      return await this.#identify(token, now);
+    } catch (err) {
+      throw databaseUnavailable(err);
+    }
+  }
+
+  async #identify(token: string | undefined, now: Date): Promise<Caller> {
     if (!token) {
       if (await this.openMode(now.getTime())) return { key: null };
       throw unauthorized("Missing API key: send it as 'Authorization: Bearer sk-sy-…'.", "missing_api_key");

@@ -4,6 +4,7 @@
  * token budgets per UTC day and month (429 with retry-after and x-ratelimit-* headers).
  */
 import { GatewayError } from "@switchyard/shared/errors";
+import { databaseUnavailable } from "../auth/access.ts";
 import { modelAllowed } from "../auth/model-glob.ts";
 import type { ApiKey, Store } from "../store/store.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
@@ -34,6 +35,14 @@ export class Limiter {
 
   async admit(key: ApiKey | null, model: string, now = new Date()): Promise<Admission> {
     if (!key) return OPEN;
+    try {
+      return await this.#admit(key, model, now);
+    } catch (err) {
+      throw databaseUnavailable(err);
+    }
+  }
+
+  async #admit(key: ApiKey, model: string, now: Date): Promise<Admission> {
     if (!modelAllowed(key.models, model))
       throw new GatewayError(`This API key may not use the model '${model}'.`, { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" });
     const window = minuteStart(now);

@@ -6,6 +6,19 @@
  */
 import type { Logger } from "@switchyard/shared/log";
 
+/** A write that hangs (a half-dead connection) counts as failed and is retried. */
+const ATTEMPT_TIMEOUT_MS = 10_000;
+
+function withTimeout(run: () => Promise<void>): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  return Promise.race([
+    run(),
+    new Promise<void>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`no answer in ${ATTEMPT_TIMEOUT_MS} ms`)), ATTEMPT_TIMEOUT_MS);
+    }),
+  ]).finally(() => clearTimeout(timer));
+}
+
 interface PendingWrite {
   label: string;
   run: () => Promise<void>;
@@ -26,6 +39,7 @@ export class WriteQueue {
   #timer: NodeJS.Timeout | undefined;
   #backoffMs: number;
   #lost = 0;
+  #retrying = false;
 
   constructor(private readonly options: WriteQueueOptions) {
     this.#backoffMs = options.minBackoffMs ?? 100;
@@ -54,7 +68,7 @@ export class WriteQueue {
   async #attempt(write: PendingWrite): Promise<void> {
     try {
       write.attempts += 1;
-      await write.run();
+      await withTimeout(write.run);
     } catch (err) {
       this.options.log.warn(`write ${write.label} failed (attempt ${write.attempts}), will retry: ${(err as Error).message}`);
       this.#park(write);
@@ -79,11 +93,22 @@ export class WriteQueue {
 
   async #retry(): Promise<void> {
     this.#timer = undefined;
+    // One retry loop at a time, or a write could land twice.
+    if (this.#retrying) return;
+    this.#retrying = true;
+    try {
+      await this.#retryLoop();
+    } finally {
+      this.#retrying = false;
+    }
+  }
+
+  async #retryLoop(): Promise<void> {
     while (this.#pending.length > 0) {
       const write = this.#pending[0]!;
       try {
         write.attempts += 1;
-        await write.run();
+        await withTimeout(write.run);
         this.#pending.shift();
         this.#backoffMs = this.options.minBackoffMs ?? 100;
       } catch (err) {
@@ -100,8 +125,10 @@ export class WriteQueue {
   async drain(timeoutMs: number): Promise<number> {
     const until = Date.now() + timeoutMs;
     while ((this.#pending.length > 0 || this.#inFlight.size > 0) && Date.now() < until) {
-      await Promise.race([Promise.allSettled([...this.#inFlight]), new Promise((r) => setTimeout(r, 20))]);
-      if (this.#pending.length > 0 && !this.#timer) await this.#retry();
+      // A real timer every turn: retries are timers too, and must get their chance to run.
+      const tick = new Promise((r) => setTimeout(r, 20));
+      await (this.#inFlight.size > 0 ? Promise.race([Promise.allSettled([...this.#inFlight]), tick]) : tick);
+      if (this.#pending.length > 0 && !this.#timer && !this.#retrying) await this.#retry();
     }
     return this.#pending.length;
   }
