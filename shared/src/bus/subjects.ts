@@ -13,6 +13,9 @@ export interface Subjects {
   cancel(requestId: string): string;
   /** Queue group shared by every worker serving one model. */
   chatQueue(model: string): string;
+  speak(voice: string): string;
+  /** Queue group shared by every worker serving one voice. */
+  speakQueue(voice: string): string;
   workersBucket: string;
 }
 
@@ -21,6 +24,8 @@ export function subjects(prefix = "sy"): Subjects {
     chat: (model) => `${prefix}.llm.chat.${subjectToken(model)}`,
     cancel: (requestId) => `${prefix}.cancel.${subjectToken(requestId)}`,
     chatQueue: (model) => `${prefix}-llm-${subjectToken(model)}`,
+    speak: (voice) => `${prefix}.tts.speak.${subjectToken(voice)}`,
+    speakQueue: (voice) => `${prefix}-tts-${subjectToken(voice)}`,
     workersBucket: `${prefix}_workers`,
   };
 }

@@ -88,9 +88,11 @@ export class WorkerRegistry {
     return live;
   }
 
-  models(now = Date.now()): LiveModel[] {
+  /** Live models of one kind of worker: "llm" models or "tts" voices. */
+  models(kind = "llm", now = Date.now()): LiveModel[] {
     const byId = new Map<string, LiveModel>();
     for (const w of this.workers(now)) {
+      if ((w.kind || "llm") !== kind) continue;
       for (const m of w.models) {
         const seen = byId.get(m.id);
         if (seen) seen.workers += 1;
@@ -107,8 +109,8 @@ export class WorkerRegistry {
     return [...byId.values()].sort((a, b) => a.id.localeCompare(b.id));
   }
 
-  model(id: string): LiveModel | undefined {
-    return this.models().find((m) => m.id === id);
+  model(id: string, kind = "llm"): LiveModel | undefined {
+    return this.models(kind).find((m) => m.id === id);
   }
 
   /** True for a model some worker served since this gateway started: its absence is a 503, not a 404. */

@@ -10,7 +10,8 @@ import { ChunkSender } from "./chunk-sender.ts";
 import { generate } from "./generate.ts";
 import type { LoadedModel, ModelPool } from "./model-pool.ts";
 import { renderPrompt } from "./prompt.ts";
-import { StatusAnnouncer } from "./status-announcer.ts";
+import { StatusAnnouncer } from "@switchyard/shared/registry/status-announcer";
+import { llmStatus } from "./status.ts";
 
 export interface LlmWorkerOptions {
   workerId: string;
@@ -43,7 +44,7 @@ export class LlmWorker {
     private readonly pool: ModelPool,
     private readonly options: LlmWorkerOptions,
   ) {
-    this.#announcer = new StatusAnnouncer(bus, subjects, pool, options);
+    this.#announcer = new StatusAnnouncer(bus, subjects, llmStatus(pool, Date.now()), options);
   }
 
   async start(): Promise<void> {
