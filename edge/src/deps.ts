@@ -5,6 +5,7 @@ import type { Access } from "./auth/access.ts";
 import type { KeyHasher } from "./auth/api-key.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { Limiter } from "./limits/limiter.ts";
+import type { LocalSpeech } from "./providers/local-speech.ts";
 import type { Provider } from "./providers/provider.ts";
 import type { ModelRouter } from "./routing/resolve-target.ts";
 import type { Store } from "./store/store.ts";
@@ -17,6 +18,8 @@ export interface GatewayDeps {
   /** Model name → the targets to try, in order. */
   router: ModelRouter;
   store: Store;
+  /** Speech from the tts-node pool. */
+  speech: LocalSpeech;
   /** Usage and conversation writes, retried until the database takes them. */
   writes: WriteQueue;
   access: Access;

@@ -6,6 +6,8 @@ import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { gpuNodeConfig, type RunningGpuNode, startGpuNode } from "@switchyard/gpu-node";
 import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
+import { type RunningTtsNode, startTtsNode, ttsNodeConfig } from "@switchyard/tts-node";
+import { writeDemoVoice } from "@switchyard/tts-node/demo-voice/write-demo-voice";
 import type { Bus } from "@switchyard/shared/bus/bus";
 import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
 import { NatsBus } from "@switchyard/shared/bus/nats-bus";
@@ -21,8 +23,17 @@ export interface EmbeddedStack {
   bus: Bus;
   gateway: Gateway;
   gpuNode: RunningGpuNode;
+  ttsNode: RunningTtsNode;
   server: NodeServer;
   stop(): Promise<void>;
+}
+
+/** Writes the demo voice when the voices folder has none yet. */
+export async function ensureDemoVoice(voicesDir: string, log: Logger): Promise<void> {
+  const existing = await readdir(voicesDir, { withFileTypes: true }).catch(() => []);
+  if (existing.some((e) => e.isDirectory())) return;
+  const files = await writeDemoVoice(join(voicesDir, "demo"));
+  log.info(`generated demo voice ${files.dir}`);
 }
 
 /** Writes the demo model when the models folder has no .gguf yet. */
@@ -36,8 +47,11 @@ export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<v
 export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEnv, log: Logger): Promise<EmbeddedStack> {
   // Read first: a bad config file stops the start before anything is spawned.
   const routeConfig = loadRouteConfig(config.configPath);
-  const modelsDir = config.modelsDir ?? join(config.dataDir === "memory" ? "./.switchyard" : config.dataDir, "models");
+  const dataDir = config.dataDir === "memory" ? "./.switchyard" : config.dataDir;
+  const modelsDir = config.modelsDir ?? join(dataDir, "models");
+  const voicesDir = env.VOICES_DIR || join(dataDir, "voices");
   await ensureDemoModel(modelsDir, log);
+  await ensureDemoVoice(voicesDir, log);
   const bus: Bus = config.natsUrl
     ? NatsBus.start({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
     : new InProcessBus();
@@ -46,17 +60,22 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   const { store, secret } = await openNodeStore(config, env);
   const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig });
   const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
+  const ttsConfig = ttsNodeConfig([], { ...env, VOICES_DIR: voicesDir });
+  const ttsNodePromise = startTtsNode(bus, ttsConfig, (m) => log.with({ worker: ttsConfig.workerId }).info(m));
   const server = await serveNode(gateway.app, config.host, config.port);
   const gpuNode = await gpuNodePromise;
+  const ttsNode = await ttsNodePromise;
   return {
     url: server.url,
     bus,
     gateway,
     gpuNode,
+    ttsNode,
     server,
     async stop() {
       await server.close();
       await gpuNode.stop();
+      await ttsNode.stop();
       await gateway.stop();
       await store.close();
       await bus.close();

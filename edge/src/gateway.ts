@@ -15,6 +15,7 @@ import type { GatewayConfig } from "./config.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { createCloudProviders } from "./providers/cloud-providers.ts";
 import { LocalPoolProvider } from "./providers/local-pool.ts";
+import { LocalSpeech, parseVoiceMap } from "./providers/local-speech.ts";
 import { ModelRouter } from "./routing/resolve-target.ts";
 import { emptyRouteConfig, type RouteConfig } from "./routing/route-config.ts";
 
@@ -59,6 +60,10 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
     providers: [local, cloud.openai, cloud.anthropic, cloud.groq],
     router,
     store,
+    speech: new LocalSpeech(bus, subs, registry, parseVoiceMap(env.VOICE_MAP), {
+      acceptTimeoutMs: config.acceptTimeoutMs,
+      idleTimeoutMs: config.workerIdleTimeoutMs,
+    }),
     writes,
     hasher,
     access: new Access(store, hasher, bindsLoopbackOnly(config.host)),

@@ -13,6 +13,7 @@ const models = [...stack.gpuNode.pool.models.keys()];
 console.log(`\nSwitchyard is running at ${stack.url}`);
 console.log(`  OpenAI base URL: ${stack.url}/v1`);
 console.log(`  models: ${models.join(", ") || "(none)"}`);
+console.log(`  voices: ${[...stack.ttsNode.voices.keys()].join(", ") || "(none)"}`);
 console.log(`  bus: ${stack.bus.kind}${config.natsUrl ? ` (${config.natsUrl})` : ""}\n`);
 
 const shutdown = async () => {

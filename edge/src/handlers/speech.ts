@@ -1,0 +1,103 @@
+/**
+ * @module POST /v1/audio/speech: audio leaves as soon as the first sentence is synthesized —
+ * a WAV header then PCM as a chunked body, raw PCM, or speech.audio.delta/done SSE events.
+ * GET /v1/audio/voices lists the live voices (our extension).
+ */
+import { GatewayError } from "@switchyard/shared/errors";
+import type { SpeechEvent } from "@switchyard/shared/tts/speech-stream-client";
+import type { Context } from "hono";
+import type { AppEnv } from "../app-env.ts";
+import { parseSpeechRequest } from "../openai/speech-request.ts";
+import { sseStream } from "../sse/sse-stream.ts";
+import { wavHeader } from "../speech/wav.ts";
+import { readJson } from "./read-json.ts";
+
+export async function speech(c: Context<AppEnv>): Promise<Response> {
+  const params = parseSpeechRequest(await readJson(c));
+  const { speech: tts, limiter, config } = c.var.deps;
+  const admission = await limiter.admit(c.var.caller.key, params.model);
+  for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
+  const voice = tts.resolveVoice(params.voice);
+  const events = tts.speak({
+    requestId: c.var.requestId,
+    voice,
+    input: params.input,
+    speed: params.speed,
+    deadlineUnixMs: Date.now() + config.requestTimeoutMs,
+    signal: c.req.raw.signal,
+  });
+  // Accepted (or refused) before any byte goes out, so errors keep their status.
+  const first = await events.next().catch((err: unknown) => {
+    const e = GatewayError.from(err);
+    throw e.code === "invalid_input" ? new GatewayError(`input: ${e.message}`, { status: 400, type: "invalid_request_error", code: e.code, param: "input" }) : e;
+  });
+  if (first.done || first.value.type !== "accepted") throw new GatewayError("The speech worker ended without accepting.", { status: 502, type: "server_error", code: "bad_worker_response" });
+  const { sampleRate, workerId } = first.value;
+  c.header("x-switchyard-worker", workerId);
+  c.header("x-sample-rate", String(sampleRate));
+  c.var.log.info(`speech voice=${voice} format=${params.format} sse=${params.sse} worker=${workerId}`);
+  if (params.sse) {
+    c.header("content-type", "text/event-stream; charset=utf-8");
+    c.header("cache-control", "no-cache");
+    return c.body(
+      sseStream({
+        events: sseEvents(events, params.input.length),
+        namedEvents: true,
+        onError: (err) => ({ type: "error", error: GatewayError.from(err).toJSON().error }),
+      }),
+    );
+  }
+  c.header("content-type", params.format === "wav" ? "audio/wav" : "audio/pcm");
+  return c.body(audioBody(events, params.format === "wav" ? wavHeader(sampleRate) : undefined));
+}
+
+/** Audio bytes as they come; a failure mid-stream cuts the body (the client sees a broken transfer). */
+function audioBody(events: AsyncGenerator<SpeechEvent, void, undefined>, header: Uint8Array | undefined): ReadableStream<Uint8Array> {
+  let headerSent = header === undefined;
+  return new ReadableStream<Uint8Array>(
+    {
+      async pull(controller) {
+        if (!headerSent && header) {
+          headerSent = true;
+          controller.enqueue(header);
+          return;
+        }
+        for (;;) {
+          const next = await events.next().catch((err: unknown) => {
+            controller.error(err);
+            return undefined;
+          });
+          if (!next) return;
+          if (next.done) {
+            controller.close();
+            return;
+          }
+          if (next.value.type === "audio") {
+            controller.enqueue(next.value.pcm);
+            return;
+          }
+        }
+      },
+      async cancel() {
+        await events.return(undefined);
+      },
+    },
+    { highWaterMark: 0 },
+  );
+}
+
+async function* sseEvents(events: AsyncGenerator<SpeechEvent, void, undefined>, inputChars: number) {
+  try {
+    for await (const e of events) {
+      if (e.type === "audio") yield { type: "speech.audio.delta", audio: Buffer.from(e.pcm).toString("base64") };
+      else if (e.type === "done") yield { type: "speech.audio.done", usage: { input_tokens: inputChars, output_tokens: e.totalSamples, total_tokens: inputChars + e.totalSamples } };
+    }
+  } finally {
+    await events.return(undefined);
+  }
+}
+
+export function listVoices(c: Context<AppEnv>) {
+  const voices = c.var.deps.speech.voices();
+  return c.json({ object: "list", data: voices.map((v) => ({ id: v.id, object: "voice", owned_by: v.ownedBy, workers: v.workers })) });
+}

@@ -1,0 +1,26 @@
+/** @module `npm run tts-node -- --voices <dir>`: a worker process serving every voice in a folder over NATS. */
+import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { startTtsNode, ttsNodeConfig } from "./index.ts";
+
+const config = ttsNodeConfig(process.argv.slice(2), process.env);
+const log = (message: string) => console.log(`[tts-node ${config.workerId}] ${message}`);
+if (!config.natsUrl) {
+  console.error("tts-node needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs an embedded one instead.");
+  process.exit(2);
+}
+const bus = NatsBus.start({ servers: config.natsUrl, name: `tts-node-${config.workerId}`, log });
+log(`waiting for NATS at ${config.natsUrl}`);
+const node = await startTtsNode(bus, config, log);
+log(`serving ${[...node.voices.keys()].join(", ") || "no voices"}`);
+
+let stopping = false;
+const shutdown = async (signal: string) => {
+  if (stopping) return;
+  stopping = true;
+  log(`${signal}: stopping`);
+  await node.stop();
+  await bus.close();
+  process.exit(0);
+};
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
