@@ -3,59 +3,16 @@
  * Pools spread work, vanish (503), die mid-stream (error event, no hang), and NATS can be
  * down when the gateway starts.
  */
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
-import { silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
 import { afterAll, afterEach, beforeAll, describe, expect, inject, it } from "vitest";
-import { gatewayConfigFromEnv } from "../edge/src/config.ts";
-import { createGateway, type Gateway } from "../edge/src/gateway.ts";
-import { type NodeServer, serveNode } from "../edge/src/serve-node.ts";
-import { openStore } from "../edge/src/store/open-store.ts";
 import { freePort } from "./helpers/free-port.ts";
 import { type NatsServer, startNatsServer, stopChild } from "./helpers/nats-server.ts";
 import { spawnGpuNode, type WorkerProcess } from "./helpers/processes.ts";
+import { startGateway, type TestGateway } from "./helpers/gateway.ts";
 import { postRaw, waitFor } from "./helpers/stack.ts";
 
 const MODEL = "tiny";
 const user = (content: string) => [{ role: "user" as const, content }];
-
-interface TestGateway {
-  url: string;
-  gateway: Gateway;
-  bus: NatsBus;
-  server: NodeServer;
-  client: OpenAI;
-  stop(): Promise<void>;
-}
-
-async function startGateway(natsUrl: string, prefix: string): Promise<TestGateway> {
-  const config = gatewayConfigFromEnv({
-    PORT: "0",
-    NATS_URL: natsUrl,
-    SY_SUBJECT_PREFIX: prefix,
-    SY_STATUS_TTL_MS: "2000",
-    WORKER_IDLE_TIMEOUT_MS: "1500",
-    ACCEPT_TIMEOUT_MS: "2000",
-    REQUEST_TIMEOUT_MS: "30000",
-  });
-  const bus = NatsBus.start({ servers: natsUrl, name: "test-gateway" });
-  const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger });
-  const server = await serveNode(gateway.app, config.host, config.port);
-  return {
-    url: server.url,
-    gateway,
-    bus,
-    server,
-    client: new OpenAI({ baseURL: `${server.url}/v1`, apiKey: "unused", maxRetries: 0 }),
-    async stop() {
-      await server.close();
-      await gateway.stop();
-      await store.close();
-      await bus.close();
-    },
-  };
-}
 
 const prefix = () => `d${Math.random().toString(36).slice(2, 8)}`;
 

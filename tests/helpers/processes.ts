@@ -17,6 +17,10 @@ export async function spawnGpuNode(opts: { natsUrl: string; modelsDir: string; w
     env: { ...process.env, NATS_URL: opts.natsUrl, SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500", SY_STATUS_TTL_MS: "2000", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  return waitForServing(child, opts.workerId, "gpu-node");
+}
+
+async function waitForServing(child: ChildProcess, workerId: string, what: string): Promise<WorkerProcess> {
   let out = "";
   child.stdout?.on("data", (d: Buffer) => {
     out += d.toString();
@@ -26,12 +30,21 @@ export async function spawnGpuNode(opts: { natsUrl: string; modelsDir: string; w
   });
   const until = Date.now() + 30_000;
   while (!out.includes("serving ")) {
-    if (child.exitCode !== null) throw new Error(`gpu-node exited early (${child.exitCode}):\n${out}`);
+    if (child.exitCode !== null) throw new Error(`${what} exited early (${child.exitCode}):\n${out}`);
     if (Date.now() > until) {
       child.kill("SIGKILL");
-      throw new Error(`gpu-node did not start:\n${out}`);
+      throw new Error(`${what} did not start:\n${out}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }
-  return { child, workerId: opts.workerId, output: () => out };
+  return { child, workerId, output: () => out };
+}
+
+export async function spawnTtsNode(opts: { natsUrl: string; voicesDir: string; workerId: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/tts-node/src/main.ts", "--voices", opts.voicesDir, "--worker-id", opts.workerId], {
+    cwd: ROOT,
+    env: { ...process.env, NATS_URL: opts.natsUrl, SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500", SY_STATUS_TTL_MS: "2000", ...opts.env },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  return waitForServing(child, opts.workerId, "tts-node");
 }

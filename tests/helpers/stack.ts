@@ -1,6 +1,7 @@
 /** @module Starts the embedded stack (gateway + in-process gpu-node) for a test, on a free port. */
 import { silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
+import { inject } from "vitest";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { type EmbeddedStack, startEmbedded } from "../../edge/src/embedded.ts";
 
@@ -8,11 +9,12 @@ export interface TestStack extends EmbeddedStack {
   client: OpenAI;
 }
 
-export async function startTestStack(opts: { natsUrl?: string; modelsDir: string; env?: Record<string, string> }): Promise<TestStack> {
+export async function startTestStack(opts: { natsUrl?: string; modelsDir: string; voicesDir?: string; env?: Record<string, string> }): Promise<TestStack> {
   const env: Record<string, string> = {
     PORT: "0",
     SWITCHYARD_DATA_DIR: "memory",
     MODELS_DIR: opts.modelsDir,
+    VOICES_DIR: opts.voicesDir ?? inject("voicesDir"),
     LLAMA_THREADS: "1",
     LLAMA_SLOTS: "2",
     LLAMA_CONTEXT_SIZE: "2048",

@@ -38,6 +38,9 @@ export class TtsWorker {
     this.#announcer = new StatusAnnouncer(bus, subjects, ttsStatus(voices, Date.now()), options);
   }
 
+  /** Syntheses stopped by a cancel (client gone), for operators and tests. */
+  cancelled = 0;
+
   get activeRequests(): number {
     return this.#active.size;
   }
@@ -104,7 +107,10 @@ export class TtsWorker {
     } catch (err) {
       const reason = abort.signal.aborted ? ((abort.signal.reason as Error)?.message ?? "cancelled") : undefined;
       if (reason === "deadline") send({ case: "error", value: { code: "deadline_exceeded", message: "the request passed its deadline", status: 504 } });
-      else if (reason) send({ case: "error", value: { code: "cancelled", message: "the request was cancelled", status: 499 } });
+      else if (reason) {
+        this.cancelled += 1;
+        send({ case: "error", value: { code: "cancelled", message: "the request was cancelled", status: 499 } });
+      }
       else {
         this.options.log(`[${rid}] synthesis failed: ${(err as Error).message}`);
         send({ case: "error", value: { code: "synthesis_failed", message: "speech synthesis failed on the worker", status: 500 } });
