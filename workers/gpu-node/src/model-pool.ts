@@ -15,7 +15,7 @@ import {
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { validateGguf } from "./gguf/validate-gguf.ts";
-import { SlotPool } from "./slot-pool.ts";
+import { SlotPool } from "@switchyard/shared/slot-pool";
 
 export interface ModelPoolOptions {
   modelsDir: string;
