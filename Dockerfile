@@ -4,9 +4,12 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
 COPY proto/package.json proto/
+COPY drizzle/package.json drizzle/
 COPY edge/package.json edge/
 COPY workers/gpu-node/package.json workers/gpu-node/
-RUN npm ci --omit=dev --no-audit --no-fund
+COPY workers/tts-node/package.json workers/tts-node/
+# npm install, not npm ci: node-llama-cpp lists optional platform packages that were never published.
+RUN npm install --omit=dev --no-audit --no-fund
 COPY . .
 ENV HOST=0.0.0.0
 EXPOSE 8787
