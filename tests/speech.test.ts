@@ -2,7 +2,6 @@
  * /v1/audio/speech on real sherpa-onnx with the generated demo voice: valid WAV, speed,
  * PCM and SSE streaming, guarded bad input, cancellation, and a tts-node dying mid-stream.
  */
-import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startGateway, type TestGateway } from "./helpers/gateway.ts";
 import { stopChild } from "./helpers/nats-server.ts";
