@@ -1,5 +1,6 @@
 /** @module `npm start`: the whole stack in one process on embedded defaults; prints the URL and models. */
 import { createLogger } from "@switchyard/shared/log";
+import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { startEmbedded } from "./embedded.ts";
 
@@ -16,10 +17,4 @@ console.log(`  models: ${models.join(", ") || "(none)"}`);
 console.log(`  voices: ${[...stack.ttsNode.voices.keys()].join(", ") || "(none)"}`);
 console.log(`  bus: ${stack.bus.kind}${config.natsUrl ? ` (${config.natsUrl})` : ""}\n`);
 
-const shutdown = async () => {
-  log.info("stopping");
-  await stack.stop();
-  process.exit(0);
-};
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+stopOnSignal(() => stack.stop(), log.info);

@@ -1,6 +1,7 @@
 /** @module `npm run edge`: the gateway alone, reaching workers over NATS (NATS_URL). */
 import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import { createLogger } from "@switchyard/shared/log";
+import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { createGateway } from "./gateway.ts";
 import { openNodeStore } from "./node-store.ts";
@@ -29,12 +30,9 @@ const gateway = createGateway({ config, bus, store, secret, log, env: process.en
 const server = await serveNode(gateway.app, config.host, config.port);
 log.info(`Switchyard gateway listening on ${server.url} (NATS ${config.natsUrl})`);
 
-const shutdown = async () => {
+stopOnSignal(async () => {
   await server.close();
   await gateway.stop();
   await store.close();
   await bus.close();
-  process.exit(0);
-};
-process.on("SIGINT", () => void shutdown());
-process.on("SIGTERM", () => void shutdown());
+}, log.info);

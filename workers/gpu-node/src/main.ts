@@ -1,5 +1,6 @@
 /** @module `npm run gpu-node -- --models <dir>`: a worker process serving every .gguf in a folder over NATS. */
 import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { gpuNodeConfig } from "./config.ts";
 import { startGpuNode } from "./index.ts";
 
@@ -14,14 +15,7 @@ log(`waiting for NATS at ${config.natsUrl}`);
 const node = await startGpuNode(bus, config, log);
 log(`serving ${[...node.pool.models.keys()].join(", ") || "no models"} (threads ${config.threads}, gpu ${node.pool.gpuName})`);
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log(`${signal}: stopping`);
+stopOnSignal(async () => {
   await node.stop();
   await bus.close();
-  process.exit(0);
-};
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}, log);

@@ -1,5 +1,6 @@
 /** @module `npm run tts-node -- --voices <dir>`: a worker process serving every voice in a folder over NATS. */
 import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { startTtsNode, ttsNodeConfig } from "./index.ts";
 
 const config = ttsNodeConfig(process.argv.slice(2), process.env);
@@ -13,14 +14,7 @@ log(`waiting for NATS at ${config.natsUrl}`);
 const node = await startTtsNode(bus, config, log);
 log(`serving ${[...node.voices.keys()].join(", ") || "no voices"}`);
 
-let stopping = false;
-const shutdown = async (signal: string) => {
-  if (stopping) return;
-  stopping = true;
-  log(`${signal}: stopping`);
+stopOnSignal(async () => {
   await node.stop();
   await bus.close();
-  process.exit(0);
-};
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}, log);

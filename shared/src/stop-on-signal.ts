@@ -1,0 +1,17 @@
+/** @module Runs a process's shutdown once, on SIGINT or SIGTERM, then exits. */
+
+export function stopOnSignal(stop: () => Promise<void>, log: (message: string) => void): void {
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log(`${signal}: stopping`);
+    try {
+      await stop();
+    } finally {
+      process.exit(0);
+    }
+  };
+  process.on("SIGINT", () => void shutdown("SIGINT"));
+  process.on("SIGTERM", () => void shutdown("SIGTERM"));
+}
