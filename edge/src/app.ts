@@ -2,9 +2,8 @@
  * @module The gateway's Hono app, independent of runtime (Node or Workers). The route table
  * is here, on one screen; handlers live in handlers/.
  */
-import { GatewayError, payloadTooLarge } from "@switchyard/shared/errors";
+import { GatewayError } from "@switchyard/shared/errors";
 import { Hono } from "hono";
-import { bodyLimit } from "hono/body-limit";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
@@ -18,6 +17,7 @@ import { listVoices, speech } from "./handlers/speech.ts";
 import { adminUsage, myUsage } from "./handlers/usage.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
 import { auth } from "./middleware/auth.ts";
+import { bodyLimit } from "./middleware/body-limit.ts";
 import { getModel, listModels } from "./handlers/models.ts";
 import { requestId } from "./middleware/request-id.ts";
 
@@ -33,12 +33,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
     const origins = deps.config.corsOrigins.split(",").map((o) => o.trim());
     app.use("*", cors({ origin: origins.includes("*") ? "*" : origins, exposeHeaders: ["x-request-id"] }));
   }
-  const limit = bodyLimit({
-    maxSize: deps.config.maxBodyBytes,
-    onError: () => {
-      throw payloadTooLarge(`Request body exceeds the limit of ${deps.config.maxBodyBytes} bytes.`);
-    },
-  });
+  const limit = bodyLimit(deps.config.maxBodyBytes);
 
   app.get("/health", health);
   app.get("/ready", ready);

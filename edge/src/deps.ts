@@ -8,7 +8,8 @@ import type { Limiter } from "./limits/limiter.ts";
 import type { LocalSpeech } from "./providers/local-speech.ts";
 import type { Provider } from "./providers/provider.ts";
 import type { ModelRouter } from "./routing/resolve-target.ts";
-import type { Store } from "./store/store.ts";
+import type { Batcher } from "./store/batcher.ts";
+import type { Store, UsageRow } from "./store/store.ts";
 import type { WriteQueue } from "./store/write-queue.ts";
 
 export interface GatewayDeps {
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   speech: LocalSpeech;
   /** Usage and conversation writes, retried until the database takes them. */
   writes: WriteQueue;
+  /** Usage rows, written in batches. */
+  usage: Batcher<UsageRow>;
   access: Access;
   hasher: KeyHasher;
   limiter: Limiter;

@@ -9,6 +9,7 @@ import { Access, bindsLoopbackOnly } from "./auth/access.ts";
 import { KeyHasher } from "./auth/api-key.ts";
 import { Limiter } from "./limits/limiter.ts";
 import type { Store } from "./store/store.ts";
+import { Batcher } from "./store/batcher.ts";
 import { WriteQueue } from "./store/write-queue.ts";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayConfig } from "./config.ts";
@@ -65,6 +66,7 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
       idleTimeoutMs: config.workerIdleTimeoutMs,
     }),
     writes,
+    usage: new Batcher(writes, "usage rows", (rows) => store.recordUsage(rows)),
     hasher,
     access: new Access(store, hasher, bindsLoopbackOnly(config.host)),
     limiter: new Limiter(store, writes),

@@ -22,9 +22,13 @@ const unauthorized = (message: string, code: string) => new GatewayError(message
 const LOOPBACK = new Set(["127.0.0.1", "localhost", "::1", "[::1]"]);
 export const bindsLoopbackOnly = (host: string): boolean => LOOPBACK.has(host) || host.startsWith("127.");
 
+/** How long a checked key is trusted without asking the database again (revocations on another gateway take this long). */
+const KEY_CACHE_MS = 5_000;
+
 export class Access {
   #openUntil = 0;
   #open = false;
+  #keys = new Map<string, { key: (ApiKey & { hash: string }) | undefined; until: number }>();
 
   constructor(
     private readonly store: Store,
@@ -41,9 +45,19 @@ export class Access {
     return this.#open;
   }
 
-  /** A key was created or revoked here: re-check at once. */
+  /** A key was created, changed or revoked here: re-check at once. */
   invalidate(): void {
     this.#openUntil = 0;
+    this.#keys.clear();
+  }
+
+  async #lookup(hash: string, now: number): Promise<(ApiKey & { hash: string }) | undefined> {
+    const cached = this.#keys.get(hash);
+    if (cached && now < cached.until) return cached.key;
+    const key = await this.store.keyByHash(hash);
+    if (this.#keys.size > 10_000) this.#keys.clear();
+    this.#keys.set(hash, { key, until: now + KEY_CACHE_MS });
+    return key;
   }
 
   async identify(token: string | undefined, now = new Date()): Promise<Caller> {
@@ -64,7 +78,7 @@ export class Access {
       throw unauthorized("Invalid API key.", "invalid_api_key");
     }
     const hash = await this.hasher.hash(token);
-    const key = await this.store.keyByHash(hash);
+    const key = await this.#lookup(hash, now.getTime());
     if (!key || !constantTimeEqual(key.hash, hash)) {
       if (await this.openMode(now.getTime())) return { key: null };
       throw unauthorized("Invalid API key.", "invalid_api_key");

@@ -71,6 +71,7 @@ export async function patchKey(c: Context<AppEnv>) {
   const b = parse(PatchKey, await readJson(c));
   const updated = await c.var.deps.store.updateKey(pathId(c, "API key"), limitsPatch(b));
   if (!updated) throw notFound("No API key with that id.");
+  c.var.deps.access.invalidate();
   return c.json(keyView(updated));
 }
 

@@ -20,7 +20,7 @@ export interface RoutedChat {
 }
 
 export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
-  const { router, config, limiter, store, writes } = c.var.deps;
+  const { router, config, limiter, store, usage } = c.var.deps;
   const key = c.var.caller.key;
   const admission = await limiter.admit(key, request.model);
   for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
@@ -36,7 +36,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     const tokens = record.tokens();
     admission.spend(tokens.prompt + tokens.completion);
     const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, ...record.usageRow() };
-    writes.enqueue(`usage ${c.var.requestId}`, () => store.recordUsage(row));
+    usage.add(row);
     if (conversationId !== undefined) storeTurn(c, conversationId, newMessages, record.text(), outcome);
   };
   let started: Awaited<ReturnType<typeof startChat>>;

@@ -7,6 +7,7 @@ import { GatewayError } from "@switchyard/shared/errors";
 import { databaseUnavailable } from "../auth/access.ts";
 import { modelAllowed } from "../auth/model-glob.ts";
 import type { ApiKey, Store } from "../store/store.ts";
+import { Batcher } from "../store/batcher.ts";
 import type { WriteQueue } from "../store/write-queue.ts";
 
 export interface Admission {
@@ -27,11 +28,33 @@ function tooMany(message: string, code: string, retryAfter: number, headers: Rec
   return new GatewayError(message, { status: 429, type: "rate_limit_error", code, headers: { ...headers, "retry-after": String(retryAfter) } });
 }
 
+interface Spend {
+  keyId: string;
+  window: Date;
+  day: string;
+  month: string;
+  tokens: number;
+}
+
 export class Limiter {
+  readonly #spends: Batcher<Spend>;
+
   constructor(
     private readonly store: Store,
-    private readonly writes: WriteQueue,
-  ) {}
+    writes: WriteQueue,
+  ) {
+    // Spends of one key in one minute add up before they reach the database.
+    this.#spends = new Batcher(writes, "token spends", async (items) => {
+      const merged = new Map<string, Spend>();
+      for (const s of items) {
+        const k = `${s.keyId}|${s.window.getTime()}|${s.day}|${s.month}`;
+        const m = merged.get(k);
+        if (m) m.tokens += s.tokens;
+        else merged.set(k, { ...s });
+      }
+      for (const s of merged.values()) await this.store.addTokens(s.keyId, s.window, s.day, s.month, s.tokens);
+    });
+  }
 
   async admit(key: ApiKey | null, model: string, now = new Date()): Promise<Admission> {
     if (!key) return OPEN;
@@ -48,8 +71,8 @@ export class Limiter {
     const window = minuteStart(now);
     const resetSeconds = secondsUntil(window.getTime() + 60_000, now);
     const headers: Record<string, string> = {};
-    const count = await this.store.takeRequest(key.id, window, key.rpm);
     if (key.rpm !== null) {
+      const count = await this.store.takeRequest(key.id, window, key.rpm);
       Object.assign(headers, {
         "x-ratelimit-limit-requests": String(key.rpm),
         "x-ratelimit-remaining-requests": String(Math.max(0, key.rpm - (count ?? key.rpm))),
@@ -79,7 +102,7 @@ export class Limiter {
     return {
       headers,
       spend: (tokens) => {
-        if (tokens > 0) this.writes.enqueue(`tokens key=${key.id} +${tokens}`, () => this.store.addTokens(key.id, window, dayKey(now), monthKey(now), tokens));
+        if (tokens > 0) this.#spends.add({ keyId: key.id, window, day: dayKey(now), month: monthKey(now), tokens });
       },
     };
   }

@@ -117,8 +117,8 @@ export class DrizzleStore implements Store {
     await this.db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, keyId));
   }
 
-  async recordUsage(row: UsageRow): Promise<void> {
-    await this.db.insert(usage).values(row);
+  async recordUsage(rows: UsageRow[]): Promise<void> {
+    if (rows.length > 0) await this.db.insert(usage).values(rows);
   }
 
   usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]> {

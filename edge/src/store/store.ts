@@ -92,7 +92,7 @@ export interface Store {
   tokensUsed(keyId: string, windowStart: Date, day: string, month: string): Promise<{ minute: number; day: number; month: number }>;
   addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void>;
 
-  recordUsage(row: UsageRow): Promise<void>;
+  recordUsage(rows: UsageRow[]): Promise<void>;
   usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]>;
   usageSummary(since: Date): Promise<UsageSummaryRow[]>;
 

@@ -45,6 +45,13 @@ export class WriteQueue {
     this.#backoffMs = options.minBackoffMs ?? 100;
   }
 
+  #beforeDrain: Array<() => void> = [];
+
+  /** Batchers hand over what they hold before a drain. */
+  beforeDrain(hook: () => void): void {
+    this.#beforeDrain.push(hook);
+  }
+
   /** Writes waiting for the database. */
   get backlog(): number {
     return this.#pending.length;
@@ -123,6 +130,7 @@ export class WriteQueue {
 
   /** Waits until everything landed, or the timeout; returns how many writes are still pending. */
   async drain(timeoutMs: number): Promise<number> {
+    for (const hook of this.#beforeDrain) hook();
     const until = Date.now() + timeoutMs;
     while ((this.#pending.length > 0 || this.#inFlight.size > 0) && Date.now() < until) {
       // A real timer every turn: retries are timers too, and must get their chance to run.

@@ -1,0 +1,38 @@
+/**
+ * @module Collects small writes (usage rows, token spends) and hands them to the WriteQueue as
+ * one batch every few milliseconds: one insert per batch instead of one per request (a PGlite
+ * insert costs ~2.5 ms of the gateway's CPU, measured in bench:proxy).
+ */
+import type { WriteQueue } from "./write-queue.ts";
+
+export class Batcher<T> {
+  #items: T[] = [];
+  #timer: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly writes: WriteQueue,
+    private readonly label: string,
+    private readonly flush: (items: T[]) => Promise<void>,
+    private readonly options: { maxItems: number; maxDelayMs: number } = { maxItems: 200, maxDelayMs: 50 },
+  ) {
+    writes.beforeDrain(() => this.flushNow());
+  }
+
+  add(item: T): void {
+    this.#items.push(item);
+    if (this.#items.length >= this.options.maxItems) this.flushNow();
+    else if (!this.#timer) {
+      this.#timer = setTimeout(() => this.flushNow(), this.options.maxDelayMs);
+      this.#timer.unref();
+    }
+  }
+
+  flushNow(): void {
+    clearTimeout(this.#timer);
+    this.#timer = undefined;
+    if (this.#items.length === 0) return;
+    const batch = this.#items;
+    this.#items = [];
+    this.writes.enqueue(`${this.label} ×${batch.length}`, () => this.flush(batch));
+  }
+}
