@@ -39,6 +39,8 @@ for (const file of files) {
   console.log(`\n== ${file}: ${(s.totalUs / 1000).toFixed(0)} ms sampled in the window, ${(s.busyUs / 1000).toFixed(0)} ms not idle`);
   console.log(" self time by package:");
   for (const [cat, us] of s.selfByCategory.slice(0, top)) console.log(row(us, cat));
+  console.log(" self time by owner (node internals and natives charged to the nearest package or project file that called them):");
+  for (const [owner, us] of s.selfByOwner.slice(0, top)) console.log(row(us, owner));
   console.log(" self time by function:");
   for (const [fn, us] of s.selfByFunction.slice(0, top)) console.log(row(us, `${fn}  [${categoryOf(fn)}]`));
   console.log(" inclusive time by function (each function once per sample):");

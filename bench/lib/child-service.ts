@@ -44,6 +44,8 @@ export async function startChildService(opts: {
   entry: string;
   env: Record<string, string | undefined>;
   nodeArgs?: string[];
+  /** A command that execs the rest, e.g. ["taskset", "-c", "1"]; the pid stays node's. */
+  wrapper?: string[];
   /** File for the child's stdout (the gateway's line log); /dev/null when not given. */
   stdoutFile?: string;
   timeoutMs?: number;
@@ -51,7 +53,8 @@ export async function startChildService(opts: {
   const out = opts.stdoutFile ? openSync(opts.stdoutFile, "w") : "ignore";
   let child: ChildProcess;
   try {
-    child = spawn(process.execPath, [...(opts.nodeArgs ?? []), "--import", "tsx", opts.entry], {
+    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), "--import", "tsx", opts.entry];
+    child = spawn(command!, args, {
       cwd: REPO_ROOT,
       env: opts.env,
       stdio: ["ignore", out, "inherit", "ipc"],

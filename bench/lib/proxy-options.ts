@@ -1,0 +1,110 @@
+/** @module `bench:proxy` settings from flags, falling back to BENCH_PROXY_* environment variables. */
+import { parseArgs } from "node:util";
+
+export const MODES = ["json", "stream"] as const;
+export type Mode = (typeof MODES)[number];
+
+export interface ProxyBenchOptions {
+  /** Concurrent connections of the load generator, each with one request in flight. */
+  connections: number;
+  /** Seconds per measured run. */
+  duration: number;
+  /** Seconds of unmeasured load per mode and target before the first round. */
+  warmup: number;
+  /** Measured rounds; each runs direct and gateway back to back per mode, in alternating order. */
+  rounds: number;
+  modes: Mode[];
+  /** Content chunks in the fake upstream's stream (and pieces of the JSON reply's text). */
+  chunks: number;
+  /** Seconds per target and mode with a single connection, for latency without queueing; 0 skips. */
+  probeDuration: number;
+  /** Pause between runs, so one run's teardown (sockets, GC) lands outside the next. */
+  settleMs: number;
+  /** The gateway's request log: its real line logger (to a temp file), or a silent one. */
+  gatewayLog: boolean;
+  /** The gateway's store (usage rows, keys): PGlite in a temp folder, as `npm run edge` keeps it, or in memory. */
+  store: "disk" | "memory";
+  /** The fake upstream waits this long before it answers, to see the overhead against a slower provider. */
+  upstreamDelayMs: number;
+  /**
+   * Pins the gateway to the last core and the load generator and upstream to the others (taskset),
+   * in the direct runs too: the gateway then never waits for a core, and its profile's wall time
+   * is its CPU time.
+   */
+  pin: boolean;
+  /** Folder for a CPU profile of the gateway process, if set. */
+  cpuProf: string | undefined;
+}
+
+export const PROXY_USAGE = `npm run bench:proxy -- [options]
+  --connections N      concurrent connections (BENCH_PROXY_CONNECTIONS, default 32)
+  --duration S         seconds per measured run (BENCH_PROXY_DURATION, default 10)
+  --warmup S           seconds of unmeasured load per mode and target first (BENCH_PROXY_WARMUP, default 2)
+  --rounds N           measured rounds, each direct + gateway per mode (BENCH_PROXY_ROUNDS, default 2)
+  --modes LIST         comma list of ${MODES.join(", ")} (BENCH_PROXY_MODES, default ${MODES.join(",")})
+  --chunks N           content chunks per upstream stream (BENCH_PROXY_CHUNKS, default 100)
+  --probe-duration S   seconds per target and mode at 1 connection, 0 = skip (BENCH_PROXY_PROBE_DURATION, default 2)
+  --settle-ms N        pause between runs (BENCH_PROXY_SETTLE_MS, default 500)
+  --gateway-log on|off the gateway's request log, written to a temp file (BENCH_PROXY_GATEWAY_LOG, default on)
+  --store disk|memory  the gateway's PGlite store: in a temp folder, or in memory (BENCH_PROXY_STORE, default disk)
+  --upstream-delay-ms N  the fake upstream waits N ms before answering (BENCH_PROXY_UPSTREAM_DELAY_MS, default 0)
+  --pin                gateway on the last core, load generator and upstream on the others,
+                       direct runs included (taskset; BENCH_PROXY_PIN=1)
+  --cpu-prof DIR       CPU-profile the gateway process into DIR (BENCH_PROXY_CPU_PROF); read it with
+                       npx tsx bench/cpuprofile-top.ts DIR  (profile one mode at a time: --modes json)`;
+
+function int(name: string, raw: string | undefined, fallback: number, min: number): number {
+  if (raw === undefined || raw === "") return fallback;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
+  return n;
+}
+
+export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): ProxyBenchOptions | "help" {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      connections: { type: "string" },
+      duration: { type: "string" },
+      warmup: { type: "string" },
+      rounds: { type: "string" },
+      modes: { type: "string" },
+      chunks: { type: "string" },
+      "probe-duration": { type: "string" },
+      "settle-ms": { type: "string" },
+      "gateway-log": { type: "string" },
+      "cpu-prof": { type: "string" },
+      pin: { type: "boolean" },
+      store: { type: "string" },
+      "upstream-delay-ms": { type: "string" },
+      help: { type: "boolean", short: "h" },
+    },
+    allowPositionals: false,
+  });
+  if (values.help) return "help";
+  const modes = (values.modes ?? env.BENCH_PROXY_MODES ?? MODES.join(","))
+    .split(",")
+    .map((m) => m.trim())
+    .filter((m) => m.length > 0);
+  if (modes.length === 0) throw new Error("modes must name at least one mode");
+  for (const m of modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}; known: ${MODES.join(", ")}`);
+  const log = values["gateway-log"] ?? env.BENCH_PROXY_GATEWAY_LOG ?? "on";
+  if (log !== "on" && log !== "off") throw new Error(`gateway-log must be on or off, got ${log}`);
+  const store = values.store ?? env.BENCH_PROXY_STORE ?? "disk";
+  if (store !== "disk" && store !== "memory") throw new Error(`store must be disk or memory, got ${store}`);
+  return {
+    connections: int("connections", values.connections ?? env.BENCH_PROXY_CONNECTIONS, 32, 1),
+    duration: int("duration", values.duration ?? env.BENCH_PROXY_DURATION, 10, 1),
+    warmup: int("warmup", values.warmup ?? env.BENCH_PROXY_WARMUP, 2, 0),
+    rounds: int("rounds", values.rounds ?? env.BENCH_PROXY_ROUNDS, 2, 1),
+    modes: [...new Set(modes)] as Mode[],
+    chunks: int("chunks", values.chunks ?? env.BENCH_PROXY_CHUNKS, 100, 1),
+    probeDuration: int("probe-duration", values["probe-duration"] ?? env.BENCH_PROXY_PROBE_DURATION, 2, 0),
+    settleMs: int("settle-ms", values["settle-ms"] ?? env.BENCH_PROXY_SETTLE_MS, 500, 0),
+    gatewayLog: log === "on",
+    store,
+    upstreamDelayMs: int("upstream-delay-ms", values["upstream-delay-ms"] ?? env.BENCH_PROXY_UPSTREAM_DELAY_MS, 0, 0),
+    pin: values.pin ?? ["1", "true", "on"].includes(env.BENCH_PROXY_PIN ?? ""),
+    cpuProf: values["cpu-prof"] ?? env.BENCH_PROXY_CPU_PROF,
+  };
+}
