@@ -15,6 +15,7 @@ import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
 import { openNodeStore } from "./node-store.ts";
+import { nodeFetch } from "./providers/upstream/node-fetch.ts";
 import { loadRouteConfig } from "./routing/load-route-config.ts";
 import { type NodeServer, serveNode } from "./serve-node.ts";
 
@@ -58,7 +59,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });
   const { store, secret } = await openNodeStore(config, env);
-  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig });
+  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch });
   const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
   const ttsConfig = ttsNodeConfig([], { ...env, VOICES_DIR: voicesDir });
   const ttsNodePromise = startTtsNode(bus, ttsConfig, (m) => log.with({ worker: ttsConfig.workerId }).info(m));

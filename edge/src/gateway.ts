@@ -36,9 +36,11 @@ export interface GatewayParts {
   log: Logger;
   env?: Record<string, string | undefined>;
   routeConfig?: RouteConfig;
+  /** fetch for cloud SDK calls; undefined uses the runtime's. */
+  upstreamFetch?: typeof fetch;
 }
 
-export function createGateway({ config, bus, store, secret, log, env = {}, routeConfig = emptyRouteConfig() }: GatewayParts): Gateway {
+export function createGateway({ config, bus, store, secret, log, env = {}, routeConfig = emptyRouteConfig(), upstreamFetch }: GatewayParts): Gateway {
   const subs = subjects(config.subjectPrefix);
   const registry = new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   registry.start();
@@ -49,7 +51,7 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
   const cloud = createCloudProviders(
     env,
     routeConfig,
-    { timeoutMs: config.upstreamTimeoutMs, maxRetries: config.upstreamMaxRetries },
+    { timeoutMs: config.upstreamTimeoutMs, maxRetries: config.upstreamMaxRetries, fetch: upstreamFetch },
     (name) => router.configuredModels().filter((m) => m.ownedBy === name),
   );
   const router: ModelRouter = new ModelRouter(routeConfig, { local, ...cloud });

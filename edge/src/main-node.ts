@@ -5,6 +5,7 @@ import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { createGateway } from "./gateway.ts";
 import { openNodeStore } from "./node-store.ts";
+import { nodeFetch } from "./providers/upstream/node-fetch.ts";
 import { loadRouteConfig } from "./routing/load-route-config.ts";
 import type { RouteConfig } from "./routing/route-config.ts";
 import { serveNode } from "./serve-node.ts";
@@ -26,7 +27,7 @@ try {
 }
 const { store, secret } = opened;
 const bus = NatsBus.start({ servers: config.natsUrl, name: "switchyard-edge", log: (m) => log.info(m) });
-const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig });
+const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig, upstreamFetch: nodeFetch });
 const server = await serveNode(gateway.app, config.host, config.port);
 log.info(`Switchyard gateway listening on ${server.url} (NATS ${config.natsUrl})`);
 

@@ -4,6 +4,7 @@ import { type Logger, silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
+import { nodeFetch } from "../../edge/src/providers/upstream/node-fetch.ts";
 import { parseRouteConfig } from "../../edge/src/routing/route-config.ts";
 import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
 import { openStore } from "../../edge/src/store/open-store.ts";
@@ -53,7 +54,7 @@ export async function startCloudGateway(opts: CloudGatewayOptions = {}): Promise
   const bus = new InProcessBus();
   const ownStore = opts.store === undefined;
   const store = opts.store ?? (await openStore({ pgliteDir: "memory" }));
-  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: opts.log ?? silentLogger, env, routeConfig: parseRouteConfig(opts.routes ?? {}) });
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: opts.log ?? silentLogger, env, routeConfig: parseRouteConfig(opts.routes ?? {}), upstreamFetch: nodeFetch });
   const server: NodeServer = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,

@@ -11,6 +11,8 @@ import type { ModelCard, Provider } from "./provider.ts";
 export interface CloudDefaults {
   timeoutMs: number;
   maxRetries: number;
+  /** The fetch the SDKs use (a node:http one on Node; the runtime's own elsewhere). */
+  fetch?: typeof fetch | undefined;
 }
 
 export type CloudProviders = Record<Exclude<ProviderName, "local">, Provider>;
@@ -23,7 +25,7 @@ export function createCloudProviders(
 ): CloudProviders {
   const settings = (name: string) => {
     const s = routeConfig.providers[name] ?? {};
-    return { timeoutMs: s.timeoutMs ?? defaults.timeoutMs, maxRetries: s.maxRetries ?? defaults.maxRetries, baseURL: s.baseURL };
+    return { timeoutMs: s.timeoutMs ?? defaults.timeoutMs, maxRetries: s.maxRetries ?? defaults.maxRetries, baseURL: s.baseURL, fetch: defaults.fetch };
   };
   const pick = (name: string) => (env[name] ? env[name] : undefined);
   const openai = settings("openai");
@@ -37,6 +39,7 @@ export function createCloudProviders(
       baseURL: pick("OPENAI_BASE_URL") ?? openai.baseURL,
       timeoutMs: openai.timeoutMs,
       maxRetries: openai.maxRetries,
+      fetch: openai.fetch,
       models: () => modelsOf("openai"),
     }),
     groq: new OpenAICompatibleProvider({
@@ -46,6 +49,7 @@ export function createCloudProviders(
       baseURL: pick("GROQ_BASE_URL") ?? groq.baseURL ?? "https://api.groq.com/openai/v1",
       timeoutMs: groq.timeoutMs,
       maxRetries: groq.maxRetries,
+      fetch: groq.fetch,
       models: () => modelsOf("groq"),
     }),
     anthropic: new AnthropicProvider({
@@ -53,6 +57,7 @@ export function createCloudProviders(
       baseURL: pick("ANTHROPIC_BASE_URL") ?? anthropic.baseURL,
       timeoutMs: anthropic.timeoutMs,
       maxRetries: anthropic.maxRetries,
+      fetch: anthropic.fetch,
       models: () => modelsOf("anthropic"),
     }),
   };

@@ -16,6 +16,7 @@ export interface AnthropicOptions {
   baseURL: string | undefined;
   timeoutMs: number;
   maxRetries: number;
+  fetch?: typeof fetch | undefined;
   models: () => ModelCard[];
 }
 
@@ -27,7 +28,7 @@ export class AnthropicProvider implements Provider {
 
   constructor(private readonly options: AnthropicOptions) {
     this.#client = options.apiKey
-      ? new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries })
+      ? new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries, ...(options.fetch ? { fetch: options.fetch } : {}) })
       : undefined;
   }
 

@@ -19,6 +19,7 @@ export interface OpenAICompatibleOptions {
   baseURL: string | undefined;
   timeoutMs: number;
   maxRetries: number;
+  fetch?: typeof fetch | undefined;
   models: () => ModelCard[];
 }
 
@@ -29,7 +30,7 @@ export class OpenAICompatibleProvider implements Provider {
   constructor(private readonly options: OpenAICompatibleOptions) {
     this.name = options.name;
     this.#client = options.apiKey
-      ? new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries })
+      ? new OpenAI({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries, ...(options.fetch ? { fetch: options.fetch } : {}) })
       : undefined;
   }
 
