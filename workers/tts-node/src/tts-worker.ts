@@ -23,6 +23,8 @@ export interface TtsWorkerOptions {
 /** Audio per bus message stays far under NATS' 1 MB default. */
 const MAX_PCM_BYTES = 256 * 1024;
 export const MAX_INPUT_CHARS = 4096;
+/** ~0.25 s of audio at 16 kHz: small enough to convert and send in well under a millisecond. */
+const FIRST_CHUNK_SAMPLES = 4096;
 
 export class TtsWorker {
   #subs: Array<{ unsubscribe(): void }> = [];
@@ -83,10 +85,21 @@ export class TtsWorker {
       if (request.deadlineUnixMs > 0 && Date.now() > request.deadlineUnixMs) abort.abort(new Error("deadline"));
     }, this.options.heartbeatMs);
     let total = 0;
-    const sendAudio = (samples: Float32Array) => {
+    // The very first samples leave at once, small; the rest follows a turn later, in order, so
+    // converting and sending a whole first sentence does not delay the first byte (bench:tts).
+    let queued: Promise<void> = Promise.resolve();
+    const sendPcm = (samples: Float32Array) => {
       const pcm = toPcm16(samples);
       for (let at = 0; at < pcm.byteLength; at += MAX_PCM_BYTES) send({ case: "audio", value: { pcm: pcm.subarray(at, at + MAX_PCM_BYTES) } });
+    };
+    const sendAudio = (samples: Float32Array) => {
+      let rest = samples;
+      if (total === 0) {
+        sendPcm(samples.subarray(0, FIRST_CHUNK_SAMPLES));
+        rest = samples.subarray(FIRST_CHUNK_SAMPLES);
+      }
       total += samples.length;
+      if (rest.length > 0) queued = queued.then(() => new Promise<void>((resolve) => setImmediate(resolve))).then(() => sendPcm(rest));
     };
     let tts: LoadedVoice["tts"] | undefined;
     try {
@@ -102,6 +115,7 @@ export class TtsWorker {
           return 1;
         },
       });
+      await queued;
       if (abort.signal.aborted) throw abort.signal.reason;
       send({ case: "done", value: { totalSamples: total } });
     } catch (err) {
