@@ -19,6 +19,9 @@ const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
 export class InProcessBus implements Bus {
   readonly kind = "in-process";
   #subs = new Map<number, Sub>();
+  /** Subscriptions by literal subject, so a publish to an inbox does not scan them all. */
+  #exact = new Map<string, Set<Sub>>();
+  #wildcard = new Set<Sub>();
   #nextId = 1;
   #inboxes = 0;
   #queueCursor = new Map<string, number>();
@@ -52,8 +55,8 @@ export class InProcessBus implements Bus {
     if (data.byteLength > this.maxPayloadBytes) throw new BusPayloadTooLargeError(data.byteLength, this.maxPayloadBytes);
     const plain: Sub[] = [];
     const groups = new Map<string, Sub[]>();
-    for (const sub of this.#subs.values()) {
-      if (!subjectMatches(sub.pattern, subject)) continue;
+    const candidates = [...(this.#exact.get(subject) ?? []), ...[...this.#wildcard].filter((sub) => subjectMatches(sub.pattern, subject))];
+    for (const sub of candidates) {
       if (sub.queue === undefined) plain.push(sub);
       else {
         const key = `${sub.pattern}\u0000${sub.queue}`;
@@ -81,8 +84,26 @@ export class InProcessBus implements Bus {
   subscribe(subject: string, handler: BusHandler, opts?: { queue?: string }): BusSubscription {
     if (this.#closed) throw new BusUnavailableError("bus is closed");
     const id = this.#nextId++;
-    this.#subs.set(id, { id, pattern: subject, queue: opts?.queue, handler });
-    return { unsubscribe: () => this.#subs.delete(id) };
+    const sub: Sub = { id, pattern: subject, queue: opts?.queue, handler };
+    this.#subs.set(id, sub);
+    const wild = subject.includes("*") || subject.includes(">");
+    if (wild) this.#wildcard.add(sub);
+    else {
+      const set = this.#exact.get(subject) ?? new Set<Sub>();
+      set.add(sub);
+      this.#exact.set(subject, set);
+    }
+    return {
+      unsubscribe: () => {
+        this.#subs.delete(id);
+        if (wild) this.#wildcard.delete(sub);
+        else {
+          const set = this.#exact.get(subject);
+          set?.delete(sub);
+          if (set?.size === 0) this.#exact.delete(subject);
+        }
+      },
+    };
   }
 
   request(subject: string, data: Uint8Array, opts: { timeoutMs: number }): Promise<BusMsg> {
@@ -125,6 +146,8 @@ export class InProcessBus implements Bus {
   async close(): Promise<void> {
     this.#closed = true;
     this.#subs.clear();
+    this.#exact.clear();
+    this.#wildcard.clear();
     for (const kv of this.#buckets.values()) kv.close();
   }
 }
