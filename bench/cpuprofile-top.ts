@@ -2,7 +2,8 @@
  * @module `npx tsx bench/cpuprofile-top.ts DIR [--top N]`: summarises the .cpuprofile files that
  * `bench:local --cpu-prof DIR` wrote, cut to the measured window: self time by package and by
  * function, and inclusive time by function (optionally only those matching --match), in ms and
- * in µs per generated token.
+ * in µs per generated token. The window is DIR/window.json unless --window names another file
+ * (bench:proxy writes one per part and gateway: the same profile, other runs).
  */
 import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -11,18 +12,18 @@ import { type CpuProfile, categoryOf, summarizeProfile } from "./lib/cpuprofile.
 import { type ProfileWindow, WINDOW_FILE } from "./lib/profiling.ts";
 
 const { values, positionals } = parseArgs({
-  options: { top: { type: "string" }, match: { type: "string" } },
+  options: { top: { type: "string" }, match: { type: "string" }, window: { type: "string" } },
   allowPositionals: true,
 });
 const dir = positionals[0];
 if (!dir) {
-  console.error("usage: npx tsx bench/cpuprofile-top.ts DIR [--top N] [--match REGEX]");
+  console.error("usage: npx tsx bench/cpuprofile-top.ts DIR [--top N] [--match REGEX] [--window FILE]");
   process.exit(2);
 }
 const top = Number(values.top ?? 25);
 // Inclusive rows to show: by default everything; --match "/work/" keeps the project's own functions.
 const match = values.match ? new RegExp(values.match) : undefined;
-const window = JSON.parse(await readFile(join(dir, WINDOW_FILE), "utf8")) as ProfileWindow;
+const window = JSON.parse(await readFile(values.window ?? join(dir, WINDOW_FILE), "utf8")) as ProfileWindow;
 // bench:local counts tokens, bench:proxy requests.
 const unit = window.unit ?? "tok";
 console.log(

@@ -1,8 +1,8 @@
 /**
  * @module Starts a TypeScript entry point as its own Node process (`node --import tsx`, Node
  * itself so the pid is the server's) with an IPC channel, and waits for it to report
- * { type: "ready", port }. Stopping sends SIGTERM and waits, so that a --cpu-prof profile gets
- * written, then SIGKILLs what is still there.
+ * { type: "ready", port } (and optionally a key it made, { key }). Stopping sends SIGTERM and
+ * waits, so that a --cpu-prof profile gets written, then SIGKILLs what is still there.
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
@@ -16,12 +16,15 @@ export interface ChildService {
   pid: number;
   port: number;
   url: string;
+  /** What the child reported as `key` with ready (the "auth on" gateway's API key). */
+  key: string | undefined;
   stop(): Promise<void>;
 }
 
 interface ReadyMessage {
   type: "ready";
   port: number;
+  key?: string;
 }
 
 const isReady = (m: unknown): m is ReadyMessage =>
@@ -66,7 +69,7 @@ export async function startChildService(opts: {
   // Profiles can be tens of MB; give the child time to write one.
   const stop = () => stopChild(child, 10_000);
   try {
-    const port = await new Promise<number>((resolve, reject) => {
+    const ready = await new Promise<ReadyMessage>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`${opts.name} did not report ready within ${opts.timeoutMs ?? 20_000} ms`)), opts.timeoutMs ?? 20_000);
       const done = () => {
         clearTimeout(timer);
@@ -77,7 +80,7 @@ export async function startChildService(opts: {
       const onMessage = (m: unknown) => {
         if (!isReady(m)) return;
         done();
-        resolve(m.port);
+        resolve(m);
       };
       const onExit = (code: number | null, signal: NodeJS.Signals | null) => {
         done();
@@ -92,7 +95,8 @@ export async function startChildService(opts: {
       child.once("error", onError);
     });
     if (child.pid === undefined) throw new Error(`${opts.name} has no pid`);
-    return { name: opts.name, pid: child.pid, port, url: `http://127.0.0.1:${port}`, stop };
+    const key = typeof ready.key === "string" ? ready.key : undefined;
+    return { name: opts.name, pid: child.pid, port: ready.port, url: `http://127.0.0.1:${ready.port}`, key, stop };
   } catch (err) {
     await stop();
     throw err;

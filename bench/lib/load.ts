@@ -10,6 +10,8 @@ import { percentile } from "./stats.ts";
 export interface LoadSpec {
   url: string;
   body: string;
+  /** Extra request headers, e.g. authorization. */
+  headers?: Record<string, string>;
   connections: number;
   /** Seconds. */
   duration: number;
@@ -38,7 +40,7 @@ export async function runLoad(spec: LoadSpec): Promise<LoadResult> {
   const instance = autocannon({
     url: spec.url,
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", ...spec.headers },
     body: spec.body,
     connections: spec.connections,
     duration: spec.duration,

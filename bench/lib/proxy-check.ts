@@ -17,11 +17,33 @@ function expect(ok: boolean, what: string): void {
   if (!ok) throw new Error(what);
 }
 
+/** The x-ratelimit-* headers a keyed request gets back (the limiter ran), in short; "" when none. */
+function rateLimitHeaders(h: Headers): string {
+  const requests = h.get("x-ratelimit-remaining-requests");
+  const tokens = h.get("x-ratelimit-remaining-tokens");
+  if (requests === null && tokens === null) return "";
+  return `x-ratelimit remaining requests ${requests ?? "-"} of ${h.get("x-ratelimit-limit-requests") ?? "-"}, tokens ${tokens ?? "-"} of ${h.get("x-ratelimit-limit-tokens") ?? "-"}`;
+}
+
+/**
+ * The gateway must turn this request away with a 401 authentication_error (the auth-on gateway,
+ * without its key or with a wrong one). Returns the error code.
+ */
+export async function checkRejected(chatUrl: string, headers: Record<string, string>): Promise<string> {
+  const res = await fetch(chatUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: requestBody(false) });
+  const text = await res.text();
+  if (res.status !== 401) throw new Error(`expected 401, got ${res.status}: ${text.slice(0, 200)}`);
+  const body = JSON.parse(text) as { error?: { type?: string; code?: string } };
+  expect(body.error?.type === "authentication_error", `error type ${body.error?.type}`);
+  return `401 ${body.error?.type} ${body.error?.code ?? ""}`.trim();
+}
+
 /** Throws naming the first thing that is off; returns a one-line description of what was checked. */
-export async function checkSample(chatUrl: string, stream: boolean, pieces: readonly string[]): Promise<string> {
-  const res = await fetch(chatUrl, { method: "POST", headers: { "content-type": "application/json" }, body: requestBody(stream) });
+export async function checkSample(chatUrl: string, stream: boolean, pieces: readonly string[], headers: Record<string, string> = {}): Promise<string> {
+  const res = await fetch(chatUrl, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: requestBody(stream) });
   const provider = res.headers.get("x-switchyard-provider");
-  const via = provider ? `, x-switchyard-provider ${provider}` : "";
+  const limits = rateLimitHeaders(res.headers);
+  const via = (provider ? `, x-switchyard-provider ${provider}` : "") + (limits ? `, ${limits}` : "");
   if (!res.ok || !res.body) throw new Error(`status ${res.status}: ${await res.text()}`);
   const text = replyText(pieces);
   if (!stream) {

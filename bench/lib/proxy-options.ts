@@ -4,7 +4,13 @@ import { parseArgs } from "node:util";
 export const MODES = ["json", "stream"] as const;
 export type Mode = (typeof MODES)[number];
 
+/** What a run measures: "proxy" = direct vs through the gateway; "auth" = the gateway with auth off vs on. */
+export const PARTS = ["proxy", "auth"] as const;
+export type Part = (typeof PARTS)[number];
+
 export interface ProxyBenchOptions {
+  /** The comparisons to run, in this order. */
+  parts: Part[];
   /** Concurrent connections of the load generator, each with one request in flight. */
   connections: number;
   /** Seconds per measured run. */
@@ -32,15 +38,27 @@ export interface ProxyBenchOptions {
    * is its CPU time.
    */
   pin: boolean;
+  /** Seconds per measured run of the auth comparison. */
+  authDuration: number;
+  /** Rounds of the auth comparison; each runs auth off and on back to back per mode, in alternating order. */
+  authRounds: number;
   /** Folder for a CPU profile of the gateway process, if set. */
   cpuProf: string | undefined;
 }
 
 export const PROXY_USAGE = `npm run bench:proxy -- [options]
+  --only LIST          comma list of what to run (BENCH_PROXY_ONLY, default ${PARTS.join(",")}):
+                         proxy: direct to the fake upstream vs through the gateway (open mode, no keys)
+                         auth:  the gateway with auth off (open mode) vs a second one with auth on (an
+                                API key with limits that never trigger; the load sends the key)
   --connections N      concurrent connections (BENCH_PROXY_CONNECTIONS, default 32)
-  --duration S         seconds per measured run (BENCH_PROXY_DURATION, default 10)
-  --warmup S           seconds of unmeasured load per mode and target first (BENCH_PROXY_WARMUP, default 2)
+  --duration S         seconds per measured run (BENCH_PROXY_DURATION, default 7)
+  --warmup S           seconds of unmeasured load per mode and target first (BENCH_PROXY_WARMUP, default 2;
+                       in the auth part after the proxy part only auth on, as auth off is the same gateway)
   --rounds N           measured rounds, each direct + gateway per mode (BENCH_PROXY_ROUNDS, default 2)
+  --auth-duration S    seconds per measured run of the auth comparison (BENCH_PROXY_AUTH_DURATION, default 4)
+  --auth-rounds N      auth rounds, each auth off + on per mode, alternating which goes first
+                       (BENCH_PROXY_AUTH_ROUNDS, default 2: off, on, on, off)
   --modes LIST         comma list of ${MODES.join(", ")} (BENCH_PROXY_MODES, default ${MODES.join(",")})
   --chunks N           content chunks per upstream stream (BENCH_PROXY_CHUNKS, default 100)
   --probe-duration S   seconds per target and mode at 1 connection, 0 = skip (BENCH_PROXY_PROBE_DURATION, default 2)
@@ -50,8 +68,9 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
   --upstream-delay-ms N  the fake upstream waits N ms before answering (BENCH_PROXY_UPSTREAM_DELAY_MS, default 0)
   --pin                gateway on the last core, load generator and upstream on the others,
                        direct runs included (taskset; BENCH_PROXY_PIN=1)
-  --cpu-prof DIR       CPU-profile the gateway process into DIR (BENCH_PROXY_CPU_PROF); read it with
-                       npx tsx bench/cpuprofile-top.ts DIR  (profile one mode at a time: --modes json)`;
+  --cpu-prof DIR       CPU-profile the gateway processes into DIR (BENCH_PROXY_CPU_PROF); read it with
+                       npx tsx bench/cpuprofile-top.ts DIR/<gateway> --window DIR/<part>.window.json, as printed
+                       at the end (profile one mode at a time: --modes json)`;
 
 function int(name: string, raw: string | undefined, fallback: number, min: number): number {
   if (raw === undefined || raw === "") return fallback;
@@ -69,6 +88,9 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
       warmup: { type: "string" },
       rounds: { type: "string" },
       modes: { type: "string" },
+      only: { type: "string" },
+      "auth-duration": { type: "string" },
+      "auth-rounds": { type: "string" },
       chunks: { type: "string" },
       "probe-duration": { type: "string" },
       "settle-ms": { type: "string" },
@@ -88,13 +110,21 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     .filter((m) => m.length > 0);
   if (modes.length === 0) throw new Error("modes must name at least one mode");
   for (const m of modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}; known: ${MODES.join(", ")}`);
+  const parts = (values.only ?? env.BENCH_PROXY_ONLY ?? PARTS.join(","))
+    .split(",")
+    .map((p) => p.trim())
+    .filter((p) => p.length > 0);
+  if (parts.length === 0) throw new Error(`only must name at least one of ${PARTS.join(", ")}`);
+  for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`unknown part ${p} for --only; known: ${PARTS.join(", ")}`);
   const log = values["gateway-log"] ?? env.BENCH_PROXY_GATEWAY_LOG ?? "on";
   if (log !== "on" && log !== "off") throw new Error(`gateway-log must be on or off, got ${log}`);
   const store = values.store ?? env.BENCH_PROXY_STORE ?? "disk";
   if (store !== "disk" && store !== "memory") throw new Error(`store must be disk or memory, got ${store}`);
   return {
+    // Always in the order of PARTS, however they were listed.
+    parts: PARTS.filter((p) => parts.includes(p)),
     connections: int("connections", values.connections ?? env.BENCH_PROXY_CONNECTIONS, 32, 1),
-    duration: int("duration", values.duration ?? env.BENCH_PROXY_DURATION, 10, 1),
+    duration: int("duration", values.duration ?? env.BENCH_PROXY_DURATION, 7, 1),
     warmup: int("warmup", values.warmup ?? env.BENCH_PROXY_WARMUP, 2, 0),
     rounds: int("rounds", values.rounds ?? env.BENCH_PROXY_ROUNDS, 2, 1),
     modes: [...new Set(modes)] as Mode[],
@@ -105,6 +135,8 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     store,
     upstreamDelayMs: int("upstream-delay-ms", values["upstream-delay-ms"] ?? env.BENCH_PROXY_UPSTREAM_DELAY_MS, 0, 0),
     pin: values.pin ?? ["1", "true", "on"].includes(env.BENCH_PROXY_PIN ?? ""),
+    authDuration: int("auth-duration", values["auth-duration"] ?? env.BENCH_PROXY_AUTH_DURATION, 4, 1),
+    authRounds: int("auth-rounds", values["auth-rounds"] ?? env.BENCH_PROXY_AUTH_ROUNDS, 2, 1),
     cpuProf: values["cpu-prof"] ?? env.BENCH_PROXY_CPU_PROF,
   };
 }

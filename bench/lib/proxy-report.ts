@@ -3,7 +3,12 @@ import type { CpuSnapshot } from "./cpu.ts";
 import { type LoadResult, latencyAt, poolRuns } from "./load.ts";
 import type { Mode } from "./proxy-options.ts";
 
-export type Target = "direct" | "gateway";
+/**
+ * Where a run's load went: "direct" to the fake upstream, "gateway" through the gateway (open
+ * mode); in the auth comparison "auth-off" (that same gateway, open mode) and "auth-on" (a second
+ * gateway whose store holds an API key, which the load sends).
+ */
+export type Target = "direct" | "gateway" | "auth-off" | "auth-on";
 
 export interface ProxyRun {
   mode: Mode;
@@ -25,11 +30,11 @@ export const MODE_TITLES: Record<Mode, string> = {
   stream: "streaming (SSE, full response time)",
 };
 
-const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-");
-const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
-const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "-");
-const signed = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(2)}` : "-");
-const mark = (ok: boolean) => (ok ? "ok" : "MISSED");
+export const f0 = (n: number) => (Number.isFinite(n) ? n.toFixed(0) : "-");
+export const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
+export const f3 = (n: number) => (Number.isFinite(n) ? n.toFixed(3) : "-");
+export const signed = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(2)}` : "-");
+export const mark = (ok: boolean) => (ok ? "ok" : "MISSED");
 
 interface Pair {
   label: string;
@@ -55,7 +60,7 @@ function pairRow(p: Pair): string {
 
 const HEADER = "  round (order)       direct rps  gateway rps  ratio   direct p50 / p99 ms  gateway p50 / p99 ms    added p50 / p99 ms";
 
-const pick = (runs: readonly ProxyRun[], mode: Mode, target: Target, round: number) =>
+export const pick = (runs: readonly ProxyRun[], mode: Mode, target: Target, round: number) =>
   runs.find((r) => r.mode === mode && r.target === target && r.round === round);
 
 /** One block per mode: every round, then all rounds pooled, checked against the goals. */
