@@ -71,15 +71,16 @@ export class DrizzleStore implements Store {
     return (row?.n ?? 0) > 0;
   }
 
-  async takeRequest(keyId: string, windowStart: Date, limit: number | null): Promise<number | null> {
+  async takeRequest(keyId: string, windowStart: Date, limit: number | null, n = 1): Promise<number | null> {
+    if (limit !== null && n > limit) return null;
     // One statement, so gateways sharing the database never both take the last slot.
     const rows = await this.db
       .insert(rateWindows)
-      .values({ keyId, windowStart, requests: 1, tokens: 0 })
+      .values({ keyId, windowStart, requests: n, tokens: 0 })
       .onConflictDoUpdate({
         target: [rateWindows.keyId, rateWindows.windowStart],
-        set: { requests: sql`${rateWindows.requests} + 1` },
-        ...(limit === null ? {} : { setWhere: sql`${rateWindows.requests} < ${limit}` }),
+        set: { requests: sql`${rateWindows.requests} + ${n}` },
+        ...(limit === null ? {} : { setWhere: sql`${rateWindows.requests} + ${n} <= ${limit}` }),
       })
       .returning({ requests: rateWindows.requests });
     return rows[0]?.requests ?? null;

@@ -86,8 +86,8 @@ export interface Store {
   /** True when at least one key exists that is not revoked. */
   hasActiveKeys(): Promise<boolean>;
 
-  /** Counts one request in the key's current minute unless that would pass `limit`; returns the count, or null when over. */
-  takeRequest(keyId: string, windowStart: Date, limit: number | null): Promise<number | null>;
+  /** Counts `n` requests in the key's current minute unless that would pass `limit`; returns the new count, or null when over. */
+  takeRequest(keyId: string, windowStart: Date, limit: number | null, n?: number): Promise<number | null>;
   /** Tokens the key used in this minute, today and this month. */
   tokensUsed(keyId: string, windowStart: Date, day: string, month: string): Promise<{ minute: number; day: number; month: number }>;
   addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void>;

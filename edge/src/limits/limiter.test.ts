@@ -1,0 +1,40 @@
+import { silentLogger } from "@switchyard/shared/log";
+import { GatewayError } from "@switchyard/shared/errors";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { openStore } from "../store/open-store.ts";
+import type { ApiKey, Store } from "../store/store.ts";
+import { WriteQueue } from "../store/write-queue.ts";
+import { Limiter } from "./limiter.ts";
+
+describe("Limiter with request leases", () => {
+  let store: Store;
+  let key: ApiKey;
+  beforeAll(async () => {
+    store = await openStore({ pgliteDir: "memory" });
+    key = await store.createKey({ id: "key_lease", name: "lease", prefix: "sk-sy-test", hash: "h".repeat(64), rpm: 100 });
+  });
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it("never admits more than the RPM across two gateways, and wastes at most a lease each", async () => {
+    const writes = new WriteQueue({ log: silentLogger });
+    const gateways = [new Limiter(store, writes), new Limiter(store, writes)];
+    const now = new Date(Date.UTC(2026, 10, 22, 12, 0, 30));
+    let admitted = 0;
+    let refused = 0;
+    for (let i = 0; i < 150; i++) {
+      try {
+        await gateways[i % 2]!.admit(key, "m", now);
+        admitted += 1;
+      } catch (err) {
+        expect(err).toBeInstanceOf(GatewayError);
+        expect((err as GatewayError).status).toBe(429);
+        refused += 1;
+      }
+    }
+    expect(admitted).toBeLessThanOrEqual(100);
+    expect(admitted).toBeGreaterThanOrEqual(100 - 2 * 5);
+    expect(admitted + refused).toBe(150);
+  });
+});
