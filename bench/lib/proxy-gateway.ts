@@ -22,6 +22,7 @@ import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { createApiKey } from "../../edge/src/auth/create-key.ts";
 import { createGateway } from "../../edge/src/gateway.ts";
 import { openNodeStore } from "../../edge/src/node-store.ts";
+import { nodeFetch } from "../../edge/src/providers/upstream/node-fetch.ts";
 import { emptyRouteConfig } from "../../edge/src/routing/route-config.ts";
 import { serveNode } from "../../edge/src/serve-node.ts";
 import { BENCH_KEY_LIMITS } from "./proxy-fixture.ts";
@@ -30,7 +31,7 @@ const config = gatewayConfigFromEnv(process.env);
 const log = process.env.BENCH_GATEWAY_LOG === "off" ? silentLogger : createLogger("edge");
 const { store, secret } = await openNodeStore(config, process.env);
 const bus = new InProcessBus();
-const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig: emptyRouteConfig() });
+const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig: emptyRouteConfig(), upstreamFetch: nodeFetch });
 
 let key: string | undefined;
 if (process.env.BENCH_AUTH === "1") {
