@@ -61,6 +61,13 @@ describe("speech on the embedded stack", () => {
     expect(sse).toMatch(/event: speech\.audio\.done\ndata: \{"type":"speech\.audio\.done","usage":\{"input_tokens":31,"output_tokens":\d+/);
   });
 
+  it("records a usage row per speech request", async () => {
+    await (await post(stack.url, { model: "tts-usage-probe", input: "hello there", response_format: "pcm" })).arrayBuffer();
+    await stack.gateway.deps.writes.drain(2_000);
+    const usage = (await (await fetch(`${stack.url}/v1/usage`)).json()) as { data: Array<{ model: string; requests: number; prompt_tokens: number }> };
+    expect(usage.data.find((r) => r.model === "tts-usage-probe")).toMatchObject({ requests: 1, prompt_tokens: "hello there".length });
+  });
+
   it("lists the voices", async () => {
     const res = (await (await fetch(`${stack.url}/v1/audio/voices`)).json()) as { data: Array<{ id: string }> };
     expect(res.data.map((v) => v.id)).toEqual(["demo"]);

@@ -18,13 +18,33 @@ export async function speech(c: Context<AppEnv>): Promise<Response> {
   const admission = await limiter.admit(c.var.caller.key, params.model);
   for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
   const voice = tts.resolveVoice(params.voice);
-  const events = tts.speak({
+  const startedAt = c.var.startedAt;
+  let firstAudioAt: number | undefined;
+  // One usage row per speech request too: prompt_tokens counts input characters (what TTS is billed by).
+  const record = (status: number) =>
+    c.var.deps.usage.add({
+      keyId: c.var.caller.key?.id ?? null,
+      model: params.model,
+      target: `local:${voice}`,
+      promptTokens: params.input.length,
+      completionTokens: 0,
+      latencyMs: Math.round(performance.now() - startedAt),
+      ttftMs: firstAudioAt === undefined ? null : Math.round(firstAudioAt - startedAt),
+      status,
+      requestId: c.var.requestId,
+    });
+  const events = accounted(tts.speak({
     requestId: c.var.requestId,
     voice,
     input: params.input,
     speed: params.speed,
     deadlineUnixMs: Date.now() + config.requestTimeoutMs,
     signal: c.req.raw.signal,
+  }), {
+    onAudio: () => {
+      firstAudioAt ??= performance.now();
+    },
+    onEnd: record,
   });
   // Accepted (or refused) before any byte goes out, so errors keep their status.
   const first = await events.next().catch((err: unknown) => {
@@ -94,6 +114,26 @@ async function* sseEvents(events: AsyncGenerator<SpeechEvent, void, undefined>, 
     }
   } finally {
     await events.return(undefined);
+  }
+}
+
+/** Passes the events through, noting the first audio and how the request ended. */
+async function* accounted(
+  events: AsyncGenerator<SpeechEvent, void, undefined>,
+  hooks: { onAudio: () => void; onEnd: (status: number) => void },
+): AsyncGenerator<SpeechEvent, void, undefined> {
+  let status = 499;
+  try {
+    for await (const e of events) {
+      if (e.type === "audio") hooks.onAudio();
+      yield e;
+    }
+    status = 200;
+  } catch (err) {
+    status = GatewayError.from(err).status;
+    throw err;
+  } finally {
+    hooks.onEnd(status);
   }
 }
 
