@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { gpuNodeConfig } from "@switchyard/gpu-node/config";
 import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
-import { Cleanups } from "./lib/cleanups.ts";
+import { type Cleanups, runBench } from "./lib/cleanups.ts";
 import { diff, snapshot } from "./lib/cpu.ts";
 import { type BenchOptions, parseBenchOptions, USAGE } from "./lib/options.ts";
 import { type StopProfiling, startProfiling, workerProfileArgs } from "./lib/profiling.ts";
@@ -110,13 +110,4 @@ async function main(cleanups: Cleanups): Promise<number> {
   return 0;
 }
 
-const cleanups = new Cleanups();
-cleanups.onSignals();
-const code = await main(cleanups).catch((err: unknown) => {
-  if (!cleanups.interrupted) console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return 1;
-});
-await cleanups.runAll();
-// node-llama-cpp and NATS can leave handles that keep the loop alive for a while after
-// disposal; everything is already stopped above, so exit now with the result.
-process.exit(code);
+await runBench(main);

@@ -13,224 +13,33 @@
  * request is authenticated, admitted by the limiter and has its tokens booked). Off and on
  * alternate (off, on, on, off, ...) per mode; the goal is auth on at >= 0.9 of the rps.
  */
-import { spawnSync } from "node:child_process";
-import { mkdir, mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { availableParallelism, cpus, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { type ChildService, startChildService } from "./lib/child-service.ts";
-import { Cleanups } from "./lib/cleanups.ts";
-import { cpuAccountingAvailable, diff, snapshot, type WatchedProcess } from "./lib/cpu.ts";
-import { latencyAt, runLoad } from "./lib/load.ts";
-import { PROFILE_INTERVAL_US, type ProfileWindow, WINDOW_FILE } from "./lib/profiling.ts";
+import { type Cleanups, runBench } from "./lib/cleanups.ts";
+import { cpuAccountingAvailable } from "./lib/cpu.ts";
+import { PROFILE_INTERVAL_US, WINDOW_FILE } from "./lib/profiling.ts";
+import { AUTH_ON_DESCRIPTION, AUTH_TARGETS, authPart, authSamples, writeAuthWindows } from "./lib/proxy-auth.ts";
 import { AUTH_PROCESS, printAuthComparison, printAuthCpu, printAuthProbe } from "./lib/proxy-auth-report.ts";
-import { checkRejected, checkSample } from "./lib/proxy-check.ts";
-import { BENCH_KEY_LIMITS, bodyCheck, MODEL, replyPieces, requestBody } from "./lib/proxy-fixture.ts";
-import { type Mode, type ProxyBenchOptions, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
-import {
-  MODE_TITLES,
-  printComparison,
-  printCorrectness,
-  printCpu,
-  printElsewhere,
-  printProbe,
-  type ProxyRun,
-  type Target,
-} from "./lib/proxy-report.ts";
-import { readSystemTimes } from "./lib/system-cpu.ts";
+import { checkSample } from "./lib/proxy-check.ts";
+import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
+import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
+import { MODE_TITLES, printComparison, printCorrectness, printCpu, printElsewhere, printProbe, type Target } from "./lib/proxy-report.ts";
+import { type Bench, CHAT_PATH, type MeasuredWindow, runPart, urlOf, writeWindow } from "./lib/proxy-run.ts";
+import { gatewayEnv, logTail, pinCores } from "./lib/proxy-setup.ts";
 
-const CHAT_PATH = "/v1/chat/completions";
 const TARGETS: readonly Target[] = ["direct", "gateway"];
-const AUTH_TARGETS = ["auth-off", "auth-on"] as const;
-
-/** Gateway settings in this shell that would change what is measured, or write to a real database. */
-const GATEWAY_SETTINGS = new Set([
-  "NATS_URL",
-  "DATABASE_URL",
-  "SWITCHYARD_CONFIG",
-  "SWITCHYARD_DATA_DIR",
-  "SWITCHYARD_SECRET",
-  "ADMIN_TOKEN",
-  "CORS_ORIGINS",
-  "TITLE_MODEL",
-  "MAX_BODY_BYTES",
-  "REQUEST_TIMEOUT_MS",
-  "UPSTREAM_TIMEOUT_MS",
-  "SY_SUBJECT_PREFIX",
-]);
-
-/**
- * The gateway child's environment: this shell's without gateway settings, so it runs on
- * defaults: built-in routes, no keys (open mode, as it binds loopback), its own store.
- */
-function gatewayEnv(opts: ProxyBenchOptions, upstreamUrl: string, dataDir: string): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (/^(OPENAI|ANTHROPIC|GROQ)_/.test(k) || GATEWAY_SETTINGS.has(k)) delete env[k];
-  // Only the auth-on gateway makes a key; it is given BENCH_AUTH=1 explicitly.
-  delete env.BENCH_AUTH;
-  return {
-    ...env,
-    OPENAI_API_KEY: "x",
-    OPENAI_BASE_URL: `${upstreamUrl}/v1`,
-    HOST: "127.0.0.1",
-    PORT: "0",
-    SWITCHYARD_DATA_DIR: opts.store === "memory" ? "memory" : dataDir,
-    // A failed upstream call must show up as an error here, not hide in a retry.
-    UPSTREAM_MAX_RETRIES: "0",
-    BENCH_GATEWAY_LOG: opts.gatewayLog ? "on" : "off",
-  };
-}
-
-/** The end of the gateway's log, to show with a failure (its errors go there, not to stderr). */
-async function logTail(file: string, lines = 15): Promise<string> {
-  const text = await readFile(file, "utf8").catch(() => "");
-  const tail = text.trimEnd().split("\n").slice(-lines);
-  return tail.length > 0 && tail[0] !== "" ? `\n  gateway log (${file}), last lines:\n    ${tail.join("\n    ")}` : "";
-}
-
-interface Pinning {
-  /** Wraps a child's command so it runs on these cores. */
-  gateway: string[];
-  others: string[];
-  describe: string;
-}
-
-/** --pin: the gateway on the last core; this process (all its threads) and the upstream on the rest. */
-function pinCores(cores: number): Pinning {
-  if (cores < 2) throw new Error("--pin needs at least 2 cores");
-  if (spawnSync("taskset", ["-V"], { stdio: "ignore" }).error) throw new Error("--pin needs taskset (util-linux)");
-  const rest = cores === 2 ? "0" : `0-${cores - 2}`;
-  const last = String(cores - 1);
-  const self = spawnSync("taskset", ["-a", "-p", "-c", rest, String(process.pid)], { encoding: "utf8" });
-  if (self.status !== 0) throw new Error(`taskset failed: ${self.stderr.trim()}`);
-  return {
-    gateway: ["taskset", "-c", last],
-    others: ["taskset", "-c", rest],
-    describe: `pinned: gateway on core ${last}; load generator and upstream on core${cores === 2 ? "" : "s"} ${rest}, in direct runs too`,
-  };
-}
-
-interface Bench {
-  opts: ProxyBenchOptions;
-  cores: number;
-  pieces: string[];
-  urls: Partial<Record<Target, string>>;
-  /** Extra request headers per target: the auth-on gateway's key. */
-  headers: Partial<Record<Target, Record<string, string>>>;
-  watched: WatchedProcess[];
-  runs: ProxyRun[];
-}
-
-function urlOf(b: Bench, target: Target): string {
-  const url = b.urls[target];
-  if (!url) throw new Error(`no ${target} target in this run`);
-  return url;
-}
-
-async function measure(b: Bench, mode: Mode, target: Target, round: number, connections: number, duration: number): Promise<ProxyRun> {
-  const stream = mode === "stream";
-  const sys0 = readSystemTimes();
-  const before = snapshot(b.watched);
-  const load = await runLoad({
-    url: urlOf(b, target),
-    body: requestBody(stream),
-    headers: b.headers[target],
-    connections,
-    duration,
-    verifyBody: bodyCheck(stream, b.pieces),
-  });
-  const cpu = diff(before, snapshot(b.watched));
-  const sys1 = readSystemTimes();
-  let elsewherePct = Number.NaN;
-  let stealPct = Number.NaN;
-  if (sys0 && sys1 && cpu.size === b.watched.length) {
-    const ours = [...cpu.values()].reduce((s, t) => s + t.mainNs + t.otherNs, 0);
-    const capacityNs = load.wallS * 1e9 * b.cores;
-    elsewherePct = (100 * Math.max(0, sys1.busyNs - sys0.busyNs - ours)) / capacityNs;
-    stealPct = (100 * (sys1.stealNs - sys0.stealNs)) / capacityNs;
-  }
-  const run: ProxyRun = { mode, target, round, load, cpu, elsewherePct, stealPct };
-  b.runs.push(run);
-  await sleep(b.opts.settleMs);
-  return run;
-}
-
-const brief = (r: ProxyRun) =>
-  `${r.target.padEnd(8)} ${r.load.rps.toFixed(0).padStart(6)} rps  p50 ${latencyAt(r.load, 0.5).toFixed(2)} ms  p99 ${latencyAt(r.load, 0.99).toFixed(2).padEnd(6)} ms` +
-  `  elsewhere ${Number.isFinite(r.elsewherePct) ? r.elsewherePct.toFixed(0) : "-"}%`;
-
-/** Writes a profile window: the gateway profiles cover everything, the window picks a part's runs. */
-async function writeWindow(dir: string, file: string, startUs: number, endUs: number, variants: string[], requests: number): Promise<void> {
-  const window: ProfileWindow = { startUs, endUs, variants, tokens: requests, unit: "req" };
-  await writeFile(join(dir, file), JSON.stringify(window));
-}
-
-const monotonicUs = () => Number(process.hrtime.bigint() / 1000n);
 
 /** Direct vs through the gateway: warm-up, measured rounds, 1-connection probe. Returns the measured window. */
-async function proxyPart(b: Bench): Promise<{ startUs: number; endUs: number }> {
-  const { opts } = b;
-  if (opts.warmup > 0) {
-    console.log("\nwarm-up:");
-    for (const mode of opts.modes) {
-      for (const target of TARGETS) console.log(`  ${mode.padEnd(6)} ${brief(await measure(b, mode, target, 0, opts.connections, opts.warmup))}`);
-    }
-  }
-
-  console.log("\nmeasured rounds:");
-  const startUs = monotonicUs();
-  for (let round = 1; round <= opts.rounds; round++) {
-    for (const mode of opts.modes) {
-      // Alternating which goes first evens out any advantage of running right after the other.
-      const order: Target[] = round % 2 === 1 ? ["direct", "gateway"] : ["gateway", "direct"];
-      for (const target of order) console.log(`  round ${round} ${mode.padEnd(6)} ${brief(await measure(b, mode, target, round, opts.connections, opts.duration))}`);
-    }
-  }
-  const endUs = monotonicUs();
-
-  if (opts.probeDuration > 0) {
-    console.log("\n1 connection:");
-    for (const mode of opts.modes) {
-      for (const target of TARGETS) console.log(`  ${mode.padEnd(6)} ${brief(await measure(b, mode, target, -1, 1, opts.probeDuration))}`);
-    }
-  }
-  return { startUs, endUs };
-}
-
-/**
- * Auth off vs on, same load: warm-up of each, then rounds of off and on back to back per mode
- * (off, on, on, off, ...), then one connection each. Returns the measured window.
- */
-async function authPart(b: Bench): Promise<{ startUs: number; endUs: number }> {
-  const { opts } = b;
-  if (opts.warmup > 0) {
-    // After the proxy part the auth-off gateway (the same process) is warm already.
-    const cold = opts.parts.includes("proxy") ? (["auth-on"] as const) : AUTH_TARGETS;
-    console.log(`\nauth warm-up${cold.length === 1 ? " (auth on only: auth off is the proxy part's gateway, warm already)" : ""}:`);
-    for (const mode of opts.modes) {
-      for (const target of cold) console.log(`  ${mode.padEnd(6)} ${brief(await measure(b, mode, target, 0, opts.connections, opts.warmup))}`);
-    }
-  }
-
-  console.log("\nauth measured rounds:");
-  const startUs = monotonicUs();
-  for (let round = 1; round <= opts.authRounds; round++) {
-    for (const mode of opts.modes) {
-      const order: Target[] = round % 2 === 1 ? ["auth-off", "auth-on"] : ["auth-on", "auth-off"];
-      for (const target of order)
-        console.log(`  round ${round} ${mode.padEnd(6)} ${brief(await measure(b, mode, target, round, opts.connections, opts.authDuration))}`);
-    }
-  }
-  const endUs = monotonicUs();
-
-  if (opts.probeDuration > 0) {
-    console.log("\nauth, 1 connection:");
-    for (const mode of opts.modes) {
-      for (const target of AUTH_TARGETS) console.log(`  ${mode.padEnd(6)} ${brief(await measure(b, mode, target, -1, 1, opts.probeDuration))}`);
-    }
-  }
-  return { startUs, endUs };
-}
+const proxyPart = (b: Bench): Promise<MeasuredWindow> =>
+  runPart(b, {
+    pair: ["direct", "gateway"],
+    warm: TARGETS,
+    rounds: b.opts.rounds,
+    duration: b.opts.duration,
+    headings: { warmup: "warm-up", rounds: "measured rounds", probe: "1 connection" },
+  });
 
 async function main(cleanups: Cleanups): Promise<number> {
   const parsed = parseProxyBenchOptions(process.argv.slice(2), process.env);
@@ -259,11 +68,7 @@ async function main(cleanups: Cleanups): Promise<number> {
       .filter((p) => p !== "")
       .join("; ")}`,
   );
-  if (auth)
-    console.log(
-      `  auth on: a second gateway, built the same way, whose store holds one API key (models ${BENCH_KEY_LIMITS.models.join(",")}, ` +
-        `rpm ${BENCH_KEY_LIMITS.rpm}, tpm ${BENCH_KEY_LIMITS.tpm}, daily and monthly tokens ${BENCH_KEY_LIMITS.dailyTokens}); the load sends it as a Bearer token`,
-    );
+  if (auth) console.log(AUTH_ON_DESCRIPTION);
   const gatewayCount = auth ? "gateway (two for auth: off and on)" : "gateway";
   console.log(
     pinning
@@ -362,25 +167,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   if (proxy) {
     for (const mode of opts.modes) for (const target of TARGETS) console.log(`  ${mode.padEnd(6)} ${target.padEnd(8)} ${await sample(mode, target, "before the load")}`);
   }
-  if (auth) {
-    // Auth on must really authenticate: no key, or a well-formed wrong one, is turned away.
-    const rejected = async (what: string, headers: Record<string, string>) => {
-      const got = await checkRejected(urlOf(b, "auth-on"), headers).catch(async (err: Error) => {
-        throw new Error(`the auth-on gateway must answer a request ${what} with 401: ${err.message}${await logTail(authLog)}`);
-      });
-      console.log(`  json   auth-on  ${what}: ${got} [ok]`);
-    };
-    await rejected("without a key", {});
-    await rejected("with a wrong key", { authorization: `Bearer sk-sy-${"0".repeat(32)}` });
-    for (const mode of opts.modes) {
-      for (const target of AUTH_TARGETS) {
-        const what = await sample(mode, target, "before the load");
-        if (target === "auth-on" && !what.includes(`of ${BENCH_KEY_LIMITS.rpm}`))
-          throw new Error(`the auth-on gateway answered without the key's x-ratelimit-* headers: the limiter did not run (${what})`);
-        console.log(`  ${mode.padEnd(6)} ${target.padEnd(8)} ${what}`);
-      }
-    }
-  }
+  if (auth) await authSamples(b, sample, authLog);
 
   const proxyWindow = proxy ? await proxyPart(b) : undefined;
   const authWindow = auth ? await authPart(b) : undefined;
@@ -423,14 +210,7 @@ async function main(cleanups: Cleanups): Promise<number> {
       await writeWindow(cpuProfDir, WINDOW_FILE, proxyWindow.startUs, proxyWindow.endUs, variants("gateway"), requests("gateway"));
       commands.push(`proxy part, gateway: npx tsx bench/cpuprofile-top.ts ${join(cpuProfDir, "gateway")} --window ${join(cpuProfDir, WINDOW_FILE)}`);
     }
-    if (authWindow) {
-      // The auth-off runs' gateway idles while auth on runs and the other way round: idle samples do not count per request.
-      for (const target of AUTH_TARGETS) {
-        const file = `${target}.window.json`;
-        await writeWindow(cpuProfDir, file, authWindow.startUs, authWindow.endUs, variants(target), requests(target));
-        commands.push(`${target}: npx tsx bench/cpuprofile-top.ts ${join(cpuProfDir, AUTH_PROCESS[target])} --window ${join(cpuProfDir, file)}`);
-      }
-    }
+    if (authWindow) commands.push(...(await writeAuthWindows(cpuProfDir, authWindow, variants, requests)));
   }
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (cpuProfDir) {
@@ -441,11 +221,4 @@ async function main(cleanups: Cleanups): Promise<number> {
   return correct ? 0 : 1;
 }
 
-const cleanups = new Cleanups();
-cleanups.onSignals();
-const code = await main(cleanups).catch((err: unknown) => {
-  if (!cleanups.interrupted) console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return 1;
-});
-await cleanups.runAll();
-process.exit(code);
+await runBench(main);

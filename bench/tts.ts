@@ -14,8 +14,8 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { writeDemoVoice } from "@switchyard/tts-node/demo-voice/write-demo-voice";
 import sherpa from "sherpa-onnx-node";
 import { startNatsServer } from "../tests/helpers/nats-server.ts";
-import { Cleanups } from "./lib/cleanups.ts";
-import { type CpuSnapshot, childPidsNamed, cpuAccountingAvailable, diff, snapshot, type WatchedProcess } from "./lib/cpu.ts";
+import { type Cleanups, runBench } from "./lib/cleanups.ts";
+import { type CpuSnapshot, childPidsNamed, cpuAccountingAvailable, diff, ownCpuNs, snapshot, type WatchedProcess } from "./lib/cpu.ts";
 import { PROFILE_INTERVAL_US, type ProfileWindow, type StopProfiling, startProfiling, WINDOW_FILE } from "./lib/profiling.ts";
 import { runHealth, runSpeech } from "./lib/tts-client.ts";
 import { TtsDirectRunner } from "./lib/tts-direct.ts";
@@ -24,8 +24,7 @@ import { checkAudio, printGoal, printTtsCpu, printTtsReport, type TtsRound, type
 import type { TtsRunResult } from "./lib/tts-result.ts";
 import { startTtsEmbeddedStack, startTtsNatsStack, type TtsStack } from "./lib/tts-stacks.ts";
 import { TEXTS } from "./lib/tts-texts.ts";
-import { splitFirstBatch } from "./lib/tts-what-if.ts";
-import { describeMachineLoad, machineBusyNs, ownCpuNs } from "./lib/tts-machine.ts";
+import { describeMachineLoad, machineBusyNs } from "./lib/tts-machine.ts";
 import { markWorkerReport, printTrace, StageTrace, traceBus, traceGateway, traceEngine, traceHttpServer } from "./lib/tts-trace.ts";
 
 /** The demo voice's id; the client asks for "alloy", which the gateway maps to the only live voice. */
@@ -137,8 +136,6 @@ async function main(cleanups: Cleanups): Promise<number> {
     `  texts ${opts.texts.map((t) => `${t} (${chars[t]} chars)`).join(", ")}; ` +
       `${opts.warmup} warm-up + ${opts.iterations} measured rounds, each text by every variant, interleaved: ${variants.join(", ")}`,
   );
-  if (opts.splitFirst > 0)
-    console.log(`  WHAT-IF --split-first ${opts.splitFirst}: the tts-nodes send the first ${opts.splitFirst} samples of the first batch on their own (not what the project does)`);
   for (const t of opts.texts) {
     if (cleaned[t] !== TEXTS[t].toLowerCase()) console.warn(`WARNING: the guard changed text "${t}" beyond case: ${JSON.stringify(cleaned[t])}`);
   }
@@ -154,8 +151,6 @@ async function main(cleanups: Cleanups): Promise<number> {
       traceBus(stack.bus, trace, stack.engines.length > 0);
       for (const engine of stack.engines) traceEngine(engine, trace);
     }
-    // After the trace's wrapper, so the trace still sees the engine's own first batch.
-    if (opts.splitFirst > 0) for (const engine of stack.engines) splitFirstBatch(engine, opts.splitFirst);
     const reports = trace ? stack.workerReports : undefined;
     if (!trace || !reports) return (t) => runSpeech(stack.url, TEXTS[t], trace);
     return async (t) => {
@@ -171,7 +166,6 @@ async function main(cleanups: Cleanups): Promise<number> {
     dataDir: join(tmp, "data"),
     threads: opts.threads,
     workerProbe: opts.trace,
-    splitFirst: opts.splitFirst,
     workerNodeArgs: opts.cpuProf ? ["--cpu-prof", `--cpu-prof-dir=${join(opts.cpuProf, "tts-node")}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [],
   };
   for (const v of variants) {
@@ -208,19 +202,10 @@ async function main(cleanups: Cleanups): Promise<number> {
   );
   if (trace) printTrace(trace, opts.texts);
   if (load) console.log(`\n${load}; load average now ${loadavg().map((l) => l.toFixed(2)).join(" ")}`);
-  printGoal(added, opts.splitFirst > 0 ? ` -- WHAT-IF --split-first ${opts.splitFirst}, not the project as it is` : "");
+  printGoal(added);
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (opts.cpuProf) console.log(`profiles in ${opts.cpuProf} (the tts-node's is written when it stops): npx tsx bench/cpuprofile-top.ts ${opts.cpuProf}`);
   return 0;
 }
 
-const cleanups = new Cleanups();
-cleanups.onSignals();
-const code = await main(cleanups).catch((err: unknown) => {
-  if (!cleanups.interrupted) console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
-  return 1;
-});
-await cleanups.runAll();
-// node-llama-cpp (the embedded gpu-node), sherpa-onnx and NATS can leave handles that keep the
-// loop alive for a while after disposal; everything is already stopped above, so exit now.
-process.exit(code);
+await runBench(main);

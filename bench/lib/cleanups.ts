@@ -38,3 +38,20 @@ export class Cleanups {
     process.once("SIGTERM", () => stop("SIGTERM", 143));
   }
 }
+
+/**
+ * Runs a bench's main with teardown on signals, prints its error (unless a signal cut it short),
+ * tears down, and exits with its code (1 on an error). Exits right away: node-llama-cpp,
+ * sherpa-onnx and NATS can leave handles that keep the loop alive for a while after disposal,
+ * and everything is already stopped by then.
+ */
+export async function runBench(main: (cleanups: Cleanups) => Promise<number>): Promise<never> {
+  const cleanups = new Cleanups();
+  cleanups.onSignals();
+  const code = await main(cleanups).catch((err: unknown) => {
+    if (!cleanups.interrupted) console.error(err instanceof Error ? (err.stack ?? err.message) : String(err));
+    return 1;
+  });
+  await cleanups.runAll();
+  process.exit(code);
+}

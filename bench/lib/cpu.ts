@@ -90,3 +90,19 @@ export function diff(before: CpuSnapshot, after: CpuSnapshot): CpuSnapshot {
   }
   return d;
 }
+
+/** One process's times summed over runs; a run without it (or without CPU figures) adds nothing. */
+export function sumProcTimes(runs: readonly { cpu?: CpuSnapshot | undefined }[], name: string): ProcTimes {
+  const sum: ProcTimes = { mainNs: 0, otherNs: 0, waitNs: 0 };
+  for (const r of runs) {
+    const t = r.cpu?.get(name);
+    if (!t) continue;
+    sum.mainNs += t.mainNs;
+    sum.otherNs += t.otherNs;
+    sum.waitNs += t.waitNs;
+  }
+  return sum;
+}
+
+/** On-CPU time (all threads) of every process in a snapshot diff. */
+export const ownCpuNs = (snap: CpuSnapshot): number => [...snap.values()].reduce((s, t) => s + t.mainNs + t.otherNs, 0);

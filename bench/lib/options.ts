@@ -1,5 +1,6 @@
 /** @module Benchmark settings from flags, falling back to BENCH_* environment variables. */
 import { parseArgs } from "node:util";
+import { assertKnown, commaList, int } from "./option-values.ts";
 
 export const VARIANTS = ["direct", "nats", "nats-embedded", "inproc"] as const;
 export type Variant = (typeof VARIANTS)[number];
@@ -43,13 +44,6 @@ export const USAGE = `npm run bench:local -- [options]
   --cpu-prof DIR     profile this process (measured rounds) and the gpu-node process
                      into DIR (BENCH_CPU_PROF); read them with: npx tsx bench/cpuprofile-top.ts DIR`;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
-
 /** A non-negative number of milliseconds up to `max`, or undefined when not given. */
 function milliseconds(name: string, raw: string | undefined, max: number): number | undefined {
   if (raw === undefined || raw === "") return undefined;
@@ -83,11 +77,8 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
   if (!(temperature >= 0 && temperature <= 2)) throw new Error(`temperature must be within 0..2, got ${temperature}`);
   const gpuRaw = values.gpu ?? env.BENCH_GPU ?? "false";
   if (!["false", "auto", "cuda", "vulkan"].includes(gpuRaw)) throw new Error(`gpu must be false, auto, cuda or vulkan, got ${gpuRaw}`);
-  const variants = (values.variants ?? env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(","))
-    .split(",")
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  for (const v of variants) if (!(VARIANTS as readonly string[]).includes(v)) throw new Error(`unknown variant ${v}; known: ${VARIANTS.join(", ")}`);
+  const variants = commaList(values.variants ?? env.BENCH_VARIANTS ?? DEFAULT_VARIANTS.join(","));
+  assertKnown(variants, VARIANTS, "variant");
   return {
     iterations: int("iterations", values.iterations ?? env.BENCH_ITERATIONS, 20, 1),
     warmup: int("warmup", values.warmup ?? env.BENCH_WARMUP, 10, 0),
@@ -97,7 +88,7 @@ export function parseBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Bench
     temperature,
     seed: int("seed", values.seed ?? env.BENCH_SEED, 42, 0),
     gpu: gpuRaw === "false" ? false : (gpuRaw as "auto" | "cuda" | "vulkan"),
-    variants: variants as Variant[],
+    variants,
     settleMs: int("settle-ms", values["settle-ms"] ?? env.BENCH_SETTLE_MS, 30, 0),
     coalesceMs: milliseconds("coalesce-ms", values["coalesce-ms"] ?? env.BENCH_COALESCE_MS, 1000),
     cpuProf: values["cpu-prof"] ?? env.BENCH_CPU_PROF,

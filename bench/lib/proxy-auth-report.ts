@@ -3,6 +3,7 @@
  * with auth on (an API key with limits, sent by the load), per round and pooled, against the
  * issue's goal; the gateway's CPU per request either way; latency at one connection.
  */
+import { sumProcTimes } from "./cpu.ts";
 import { type LoadResult, latencyAt, poolRuns } from "./load.ts";
 import type { Mode } from "./proxy-options.ts";
 import { f0, f2, f3, MODE_TITLES, mark, type ProxyRun, pick, signed } from "./proxy-report.ts";
@@ -70,15 +71,8 @@ export function printAuthCpu(runs: readonly ProxyRun[], modes: readonly Mode[], 
       const n = rs.reduce((s, r) => s + r.load.responses, 0);
       if (n === 0) continue;
       const sum = (name: string) => {
-        const t = { main: 0, other: 0, wait: 0 };
-        for (const r of rs) {
-          const c = r.cpu.get(name);
-          if (!c) continue;
-          t.main += c.mainNs;
-          t.other += c.otherNs;
-          t.wait += c.waitNs;
-        }
-        return t;
+        const t = sumProcTimes(rs, name);
+        return { main: t.mainNs, other: t.otherNs, wait: t.waitNs };
       };
       const g = sum(AUTH_PROCESS[target]);
       const bench = sum("bench");

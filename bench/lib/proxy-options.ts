@@ -1,5 +1,6 @@
 /** @module `bench:proxy` settings from flags, falling back to BENCH_PROXY_* environment variables. */
 import { parseArgs } from "node:util";
+import { assertKnown, commaList, int } from "./option-values.ts";
 
 export const MODES = ["json", "stream"] as const;
 export type Mode = (typeof MODES)[number];
@@ -72,13 +73,6 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                        npx tsx bench/cpuprofile-top.ts DIR/<gateway> --window DIR/<part>.window.json, as printed
                        at the end (profile one mode at a time: --modes json)`;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
-
 export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): ProxyBenchOptions | "help" {
   const { values } = parseArgs({
     args: argv,
@@ -104,18 +98,12 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     allowPositionals: false,
   });
   if (values.help) return "help";
-  const modes = (values.modes ?? env.BENCH_PROXY_MODES ?? MODES.join(","))
-    .split(",")
-    .map((m) => m.trim())
-    .filter((m) => m.length > 0);
+  const modes = commaList(values.modes ?? env.BENCH_PROXY_MODES ?? MODES.join(","));
   if (modes.length === 0) throw new Error("modes must name at least one mode");
-  for (const m of modes) if (!(MODES as readonly string[]).includes(m)) throw new Error(`unknown mode ${m}; known: ${MODES.join(", ")}`);
-  const parts = (values.only ?? env.BENCH_PROXY_ONLY ?? PARTS.join(","))
-    .split(",")
-    .map((p) => p.trim())
-    .filter((p) => p.length > 0);
+  assertKnown(modes, MODES, "mode");
+  const parts = commaList(values.only ?? env.BENCH_PROXY_ONLY ?? PARTS.join(","));
   if (parts.length === 0) throw new Error(`only must name at least one of ${PARTS.join(", ")}`);
-  for (const p of parts) if (!(PARTS as readonly string[]).includes(p)) throw new Error(`unknown part ${p} for --only; known: ${PARTS.join(", ")}`);
+  assertKnown(parts, PARTS, "part", " for --only");
   const log = values["gateway-log"] ?? env.BENCH_PROXY_GATEWAY_LOG ?? "on";
   if (log !== "on" && log !== "off") throw new Error(`gateway-log must be on or off, got ${log}`);
   const store = values.store ?? env.BENCH_PROXY_STORE ?? "disk";
@@ -127,7 +115,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     duration: int("duration", values.duration ?? env.BENCH_PROXY_DURATION, 7, 1),
     warmup: int("warmup", values.warmup ?? env.BENCH_PROXY_WARMUP, 2, 0),
     rounds: int("rounds", values.rounds ?? env.BENCH_PROXY_ROUNDS, 2, 1),
-    modes: [...new Set(modes)] as Mode[],
+    modes: [...new Set(modes)],
     chunks: int("chunks", values.chunks ?? env.BENCH_PROXY_CHUNKS, 100, 1),
     probeDuration: int("probe-duration", values["probe-duration"] ?? env.BENCH_PROXY_PROBE_DURATION, 2, 0),
     settleMs: int("settle-ms", values["settle-ms"] ?? env.BENCH_PROXY_SETTLE_MS, 500, 0),

@@ -1,5 +1,5 @@
 /** @module Prints `bench:proxy`'s tables: direct vs gateway per round and pooled, goals, CPU per request, unloaded latency, correctness. */
-import type { CpuSnapshot } from "./cpu.ts";
+import { type CpuSnapshot, sumProcTimes } from "./cpu.ts";
 import { type LoadResult, latencyAt, poolRuns } from "./load.ts";
 import type { Mode } from "./proxy-options.ts";
 
@@ -109,16 +109,7 @@ export function printCpu(runs: readonly ProxyRun[], modes: readonly Mode[], proc
       if (n === 0) continue;
       let all = 0;
       const cells = processes.map((p) => {
-        let main = 0;
-        let other = 0;
-        let wait = 0;
-        for (const r of rs) {
-          const t = r.cpu.get(p);
-          if (!t) continue;
-          main += t.mainNs;
-          other += t.otherNs;
-          wait += t.waitNs;
-        }
+        const { mainNs: main, otherNs: other, waitNs: wait } = sumProcTimes(rs, p);
         // A process that took no part (the gateway in direct runs) shows only its idle crumbs.
         all += main + other;
         return `${f0(us(main, n))}/${f0(us(other, n))}/${f0(us(wait, n))}`.padStart(27);

@@ -1,4 +1,5 @@
 /** @module Prints the per-variant table, the gateway-versus-direct ratios, and output checks. */
+import { sumProcTimes } from "./cpu.ts";
 import type { Variant } from "./options.ts";
 import { decodeTokensPerSecond, endToEndTokensPerSecond, type RunResult } from "./run-result.ts";
 import { summarize } from "./stats.ts";
@@ -113,16 +114,7 @@ export function printCpuReport(rounds: Round[], variants: Variant[], processes: 
     const wall = runs.reduce((s, r) => s + r.totalMs * 1e6, 0);
     let all = 0;
     const cells = names.map((n) => {
-      let main = 0;
-      let other = 0;
-      let wait = 0;
-      for (const r of runs) {
-        const t = r.cpu?.get(n);
-        if (!t) continue;
-        main += t.mainNs;
-        other += t.otherNs;
-        wait += t.waitNs;
-      }
+      const { mainNs: main, otherNs: other, waitNs: wait } = sumProcTimes(runs, n);
       all += main + other;
       return `${f1(us(main, tokens))}/${f1(us(other, tokens))}/${f1(us(wait, tokens))}`.padStart(28);
     });

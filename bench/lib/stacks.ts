@@ -3,17 +3,10 @@
  * its gpu-node as a separate process over a real nats-server; the embedded stack over NATS; the
  * embedded stack over the in-process bus (what `npm start` runs).
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
-import { silentLogger } from "@switchyard/shared/log";
-import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
-import { startEmbedded } from "../../edge/src/embedded.ts";
-import { openStore } from "../../edge/src/store/open-store.ts";
-import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
-import { serveNode } from "../../edge/src/serve-node.ts";
-import { stopChild } from "../../tests/helpers/nats-server.ts";
+import type { Gateway } from "../../edge/src/gateway.ts";
+import { spawnWorker, startEmbeddedReady, startNatsGateway, waitForRegistry } from "./stack-parts.ts";
 
 export interface StackSettings {
   modelsDir: string;
@@ -36,9 +29,6 @@ export interface RunningStack {
 
 let stacks = 0;
 
-/** The worker process runs from the repository root, so its entry point is given relative to it. */
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
-
 /** Worker env shared by every setup. One slot, so the worker's context matches the direct one. */
 function workerEnv(s: StackSettings, natsUrl: string | undefined): Record<string, string> {
   stacks += 1;
@@ -58,25 +48,13 @@ function workerEnv(s: StackSettings, natsUrl: string | undefined): Record<string
   };
 }
 
-async function waitForModel(gateway: Gateway, model: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  await gateway.registry.synced();
-  while (!gateway.registry.model(model)) {
-    if (Date.now() > until) throw new Error(`no worker announced model ${model} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitForModel = (gateway: Gateway, model: string, timeoutMs: number) =>
+  waitForRegistry(gateway, `worker announced model ${model}`, (g) => g.registry.model(model) !== undefined, timeoutMs);
 
 /** `npm start`'s embedded stack in this process; over NATS when natsUrl is given. */
 export async function startEmbeddedStack(s: StackSettings, model: string, natsUrl?: string): Promise<RunningStack> {
   const env = workerEnv(s, natsUrl);
-  const stack = await startEmbedded(gatewayConfigFromEnv(env), env, silentLogger);
-  try {
-    await waitForModel(stack.gateway, model, 15_000);
-  } catch (err) {
-    await stack.stop();
-    throw err;
-  }
+  const stack = await startEmbeddedReady(env, (gateway) => waitForModel(gateway, model, 15_000));
   return { url: stack.url, stop: () => stack.stop() };
 }
 
@@ -89,39 +67,16 @@ export async function startWorkerProcessStack(s: StackSettings, model: string, n
   // The in-process workers see only workerEnv, so an SY_TOKEN_COALESCE_MS in this shell must not
   // reach this one either: every variant runs with the same window (set it with --coalesce-ms).
   const { SY_TOKEN_COALESCE_MS: _inherited, ...inherited } = process.env;
-  // Node itself, not the tsx CLI: tsx would put a second process between us and the worker.
-  const child = spawn(process.execPath, [...s.workerNodeArgs, "--import", "tsx", "workers/gpu-node/src/main.ts"], {
-    cwd: REPO_ROOT,
-    env: { ...inherited, ...env },
-    stdio: ["ignore", "pipe", "inherit"],
+  const child = spawnWorker("gpu-node", s.workerNodeArgs, ["workers/gpu-node/src/main.ts"], { ...inherited, ...env });
+  const gw = await startNatsGateway({
+    env,
+    natsUrl,
+    busName: "bench-gateway",
+    child,
+    workerUp: () => waitForLine(child, "serving ", 30_000),
+    ready: (gateway) => waitForModel(gateway, model, 15_000),
   });
-  child.on("error", (err) => console.error(`gpu-node process: ${err.message}`));
-  const config = gatewayConfigFromEnv(env);
-  const bus = NatsBus.start({ servers: natsUrl, name: "bench-gateway" });
-  const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "bench-secret-0123456789", log: silentLogger });
-  const stop = async () => {
-    await gateway.stop();
-    await stopChild(child);
-    await store.close();
-    await bus.close();
-  };
-  try {
-    await waitForLine(child, "serving ", 30_000);
-    const server = await serveNode(gateway.app, config.host, config.port);
-    await waitForModel(gateway, model, 15_000);
-    return {
-      url: server.url,
-      workerPid: child.pid,
-      stop: async () => {
-        await server.close();
-        await stop();
-      },
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
+  return { url: gw.url, workerPid: child.pid, stop: gw.stop };
 }
 
 /** Resolves when the child prints a line containing `marker`; its other output is dropped. */

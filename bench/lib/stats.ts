@@ -19,6 +19,12 @@ export function percentile(sorted: readonly number[], p: number): number {
   return a + (b - a) * (at - lo);
 }
 
+/** percentile() of samples in any order. */
+export function percentileOf(samples: readonly number[], p: number): number {
+  const sorted = [...samples].sort((a, b) => a - b);
+  return percentile(sorted, p);
+}
+
 export function summarize(samples: readonly number[]): Summary {
   const sorted = [...samples].sort((a, b) => a - b);
   const sum = sorted.reduce((s, v) => s + v, 0);

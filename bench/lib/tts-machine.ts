@@ -3,23 +3,13 @@
  * bench's own processes: on a small shared machine another job's load shows up here, and in the
  * spread of every figure, first-byte times in particular.
  */
-import { readFileSync } from "node:fs";
 import { availableParallelism } from "node:os";
-import type { CpuSnapshot } from "./cpu.ts";
+import { readSystemTimes } from "./system-cpu.ts";
 
-/** USER_HZ, the unit of /proc/stat: 100 on every mainstream Linux architecture. */
-const TICK_NS = 1e9 / 100;
-
-/** Non-idle CPU time of all cores (interrupts included), or undefined where /proc/stat is missing. */
+/** Non-idle CPU time of all cores (interrupts and steal included), or undefined where /proc/stat is missing. */
 export function machineBusyNs(): number | undefined {
-  try {
-    const line = readFileSync("/proc/stat", "utf8").split("\n", 1)[0] ?? "";
-    if (!line.startsWith("cpu ")) return undefined;
-    const [user = 0, nice = 0, system = 0, , , irq = 0, softirq = 0, steal = 0] = line.trim().split(/\s+/).slice(1).map(Number);
-    return (user + nice + system + irq + softirq + steal) * TICK_NS;
-  } catch {
-    return undefined;
-  }
+  const t = readSystemTimes();
+  return t && t.busyNs + t.stealNs;
 }
 
 /** One line: the machine's busy share over `wallMs`, and how much of it was not the bench's processes. */
@@ -30,6 +20,3 @@ export function describeMachineLoad(busyNs: number | undefined, ownNs: number, w
   const others = Math.max(0, busyNs - ownNs);
   return `machine busy ${pct(busyNs)} of ${cores} cores during the measured rounds, ${pct(others)} of it outside this bench's processes`;
 }
-
-/** Sum of on-CPU time in a snapshot diff. */
-export const ownCpuNs = (snap: CpuSnapshot): number => [...snap.values()].reduce((s, t) => s + t.mainNs + t.otherNs, 0);

@@ -1,5 +1,6 @@
 /** @module `bench:tts` settings from flags, falling back to BENCH_TTS_* environment variables. */
 import { parseArgs } from "node:util";
+import { assertKnown, commaList, int } from "./option-values.ts";
 
 export const TTS_VARIANTS = ["direct", "inproc", "nats"] as const;
 export type TtsVariant = (typeof TTS_VARIANTS)[number];
@@ -18,8 +19,6 @@ export interface TtsBenchOptions {
   settleMs: number;
   /** Marks where each gateway request's time goes (bench/lib/tts-trace.ts) and prints a breakdown. */
   trace: boolean;
-  /** What-if (changes the system under test): the tts-nodes send the first N samples of the first batch on their own; 0 = off. */
-  splitFirst: number;
   /** Folder for CPU profiles of this process (measured rounds) and the tts-node process, if set. */
   cpuProf: string | undefined;
 }
@@ -33,27 +32,14 @@ export const TTS_USAGE = `npm run bench:tts -- [options]
   --settle-ms N      pause between runs (BENCH_TTS_SETTLE_MS, default 20)
   --trace            break each gateway request's time to first audio into stages, observed from
                      outside the project's code (BENCH_TTS_TRACE=1)
-  --split-first N    WHAT-IF, changes the system under test: the tts-nodes hand the engine's first
-                     batch to their onProgress as its first N samples, then the rest, i.e. a
-                     small first chunk (BENCH_TTS_SPLIT_FIRST, default 0 = off)
   --cpu-prof DIR     profile this process (measured rounds) and the tts-node process into DIR
                      (BENCH_TTS_CPU_PROF); read them with: npx tsx bench/cpuprofile-top.ts DIR`;
 
-function int(name: string, raw: string | undefined, fallback: number, min: number): number {
-  if (raw === undefined || raw === "") return fallback;
-  const n = Number(raw);
-  if (!Number.isInteger(n) || n < min) throw new Error(`${name} must be an integer >= ${min}, got ${raw}`);
-  return n;
-}
-
 function list<T extends string>(name: string, raw: string | undefined, known: readonly T[]): T[] {
-  const items = (raw ?? known.join(","))
-    .split(",")
-    .map((v) => v.trim())
-    .filter((v) => v.length > 0);
-  for (const v of items) if (!(known as readonly string[]).includes(v)) throw new Error(`unknown ${name} ${v}; known: ${known.join(", ")}`);
+  const items = commaList(raw ?? known.join(","));
+  assertKnown(items, known, name);
   if (items.length === 0) throw new Error(`${name} list is empty`);
-  return [...new Set(items)] as T[];
+  return [...new Set(items)];
 }
 
 export function parseTtsBenchOptions(argv: string[], env: NodeJS.ProcessEnv): TtsBenchOptions | "help" {
@@ -68,7 +54,6 @@ export function parseTtsBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Tt
       "settle-ms": { type: "string" },
       "cpu-prof": { type: "string" },
       trace: { type: "boolean" },
-      "split-first": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
@@ -82,7 +67,6 @@ export function parseTtsBenchOptions(argv: string[], env: NodeJS.ProcessEnv): Tt
     texts: list("text", values.texts ?? env.BENCH_TTS_TEXTS, TEXT_NAMES),
     settleMs: int("settle-ms", values["settle-ms"] ?? env.BENCH_TTS_SETTLE_MS, 20, 0),
     trace: values.trace ?? (env.BENCH_TTS_TRACE === "1" || env.BENCH_TTS_TRACE === "true"),
-    splitFirst: int("split-first", values["split-first"] ?? env.BENCH_TTS_SPLIT_FIRST, 0, 0),
     cpuProf: values["cpu-prof"] || env.BENCH_TTS_CPU_PROF || undefined,
   };
 }

@@ -1,6 +1,6 @@
 /** @module bench:tts tables: first audio byte and real-time factor per text and variant, the gateway's added first byte, audio checks, CPU. */
-import type { CpuSnapshot } from "./cpu.ts";
-import { percentile } from "./stats.ts";
+import { type CpuSnapshot, sumProcTimes } from "./cpu.ts";
+import { percentileOf } from "./stats.ts";
 import type { TextName, TtsVariant } from "./tts-options.ts";
 import { audioSeconds, rtf, type TtsRunResult } from "./tts-result.ts";
 
@@ -25,9 +25,8 @@ const f2 = (n: number) => (Number.isFinite(n) ? n.toFixed(2) : "-");
 const signed = (n: number) => (Number.isFinite(n) ? `${n >= 0 ? "+" : ""}${n.toFixed(2)}` : "-");
 const pad = (s: string, n: number) => s.padStart(n);
 
-const sorted = (xs: number[]) => [...xs].sort((a, b) => a - b);
-const p50 = (xs: number[]) => percentile(sorted(xs), 0.5);
-const p90 = (xs: number[]) => percentile(sorted(xs), 0.9);
+const p50 = (xs: number[]) => percentileOf(xs, 0.5);
+const p90 = (xs: number[]) => percentileOf(xs, 0.9);
 
 function runs(rounds: TtsRound[], text: TextName, v: TtsVariant): TtsRun[] {
   return rounds.flatMap((r) => {
@@ -94,14 +93,14 @@ export function printTtsReport(rounds: TtsRound[], texts: TextName[], variants: 
   return added;
 }
 
-/** `note` follows the verdict, e.g. that a what-if changed the system under test. */
-export function printGoal(added: AddedFirstByte[], note = ""): boolean {
+/** Prints whether the gateway met its added-first-byte goal; returns it. */
+export function printGoal(added: AddedFirstByte[]): boolean {
   if (added.length === 0) return true;
   const worst = added.reduce((w, a) => (a.addedMs > w.addedMs ? a : w));
   const ok = added.every((a) => a.addedMs <= ADDED_TTFB_GOAL_MS);
   console.log(
     `\ngoal: gateway adds <= ${ADDED_TTFB_GOAL_MS} ms to the first audio byte at p50: ${ok ? "MET" : "MISSED"}` +
-      ` (worst: ${worst.variant} on "${worst.text}", ${signed(worst.addedMs)} ms; paired ${signed(worst.pairedMs)} ms)${note}`,
+      ` (worst: ${worst.variant} on "${worst.text}", ${signed(worst.addedMs)} ms; paired ${signed(worst.pairedMs)} ms)`,
   );
   return ok;
 }
@@ -153,16 +152,7 @@ export function printTtsCpu(rounds: TtsRound[], texts: TextName[], variants: Tts
       if (rs.length === 0) continue;
       const wall = rs.reduce((s, r) => s + r.totalMs, 0) / rs.length;
       const cells = names.map((n) => {
-        let main = 0;
-        let other = 0;
-        let wait = 0;
-        for (const r of rs) {
-          const t = r.cpu?.get(n);
-          if (!t) continue;
-          main += t.mainNs;
-          other += t.otherNs;
-          wait += t.waitNs;
-        }
+        const { mainNs: main, otherNs: other, waitNs: wait } = sumProcTimes(rs, n);
         const ms = (ns: number) => f2(ns / 1e6 / rs.length);
         return `${ms(main)}/${ms(other)}/${ms(wait)}`.padStart(30);
       });

@@ -3,21 +3,14 @@
  * on the in-process bus (what `npm start` runs: gateway, gpu-node and tts-node in this process),
  * and a gateway in this process with the tts-node as its own process over a real nats-server.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import type { Bus } from "@switchyard/shared/bus/bus";
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
-import { silentLogger } from "@switchyard/shared/log";
 import type { OfflineTts } from "sherpa-onnx-node";
-import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
-import { startEmbedded } from "../../edge/src/embedded.ts";
-import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
-import { serveNode } from "../../edge/src/serve-node.ts";
-import { openStore } from "../../edge/src/store/open-store.ts";
-import { stopChild } from "../../tests/helpers/nats-server.ts";
-import { WORKER_TRACE_PREFIX, type WorkerReport } from "./tts-trace.ts";
-import { SPLIT_FIRST_ENV, WORKER_TRACE_ENV } from "./tts-what-if.ts";
+import type { Gateway } from "../../edge/src/gateway.ts";
+import { spawnWorker, startEmbeddedReady, startNatsGateway, waitForRegistry } from "./stack-parts.ts";
+import { WORKER_TRACE_ENV, WORKER_TRACE_PREFIX, type WorkerReport } from "./tts-trace.ts";
 
 export interface TtsStack {
   url: string;
@@ -47,12 +40,8 @@ export interface TtsStackSettings {
   workerNodeArgs: string[];
   /** Loads bench/lib/tts-worker-probe.ts into the tts-node process to report its side of each request (--trace). */
   workerProbe: boolean;
-  /** The --split-first what-if, 0 = off (the probe applies it in the tts-node process). */
-  splitFirst: number;
 }
 
-/** The worker process runs from the repository root, so its entry point is given relative to it. */
-const REPO_ROOT = fileURLToPath(new URL("../../", import.meta.url));
 const PROBE = fileURLToPath(new URL("./tts-worker-probe.ts", import.meta.url));
 
 /** Settings in this shell that would change what is measured (or reach a real database) are not passed on. */
@@ -80,14 +69,8 @@ function stackEnv(s: TtsStackSettings, natsUrl: string | undefined): Record<stri
 }
 
 /** Until the registry lists the voice: the gateway answers 400 for an unknown voice before that. */
-async function waitForVoice(gateway: Gateway, voice: string, timeoutMs: number): Promise<void> {
-  const until = Date.now() + timeoutMs;
-  await gateway.registry.synced();
-  while (!gateway.registry.models("tts").some((m) => m.id === voice)) {
-    if (Date.now() > until) throw new Error(`no tts-node announced voice ${voice} within ${timeoutMs} ms`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
+const waitForVoice = (gateway: Gateway, voice: string, timeoutMs: number) =>
+  waitForRegistry(gateway, `tts-node announced voice ${voice}`, (g) => g.registry.models("tts").some((m) => m.id === voice), timeoutMs);
 
 /** `npm start`'s embedded stack in this process, on the in-process bus. */
 export async function startTtsEmbeddedStack(s: TtsStackSettings, voice: string): Promise<TtsStack> {
@@ -100,13 +83,7 @@ export async function startTtsEmbeddedStack(s: TtsStackSettings, voice: string):
     LLAMA_CONTEXT_SIZE: "512",
     LLAMA_GPU: "false",
   };
-  const stack = await startEmbedded(gatewayConfigFromEnv(env), env, silentLogger);
-  try {
-    await waitForVoice(stack.gateway, voice, 15_000);
-  } catch (err) {
-    await stack.stop();
-    throw err;
-  }
+  const stack = await startEmbeddedReady(env, (gateway) => waitForVoice(gateway, voice, 15_000));
   return { url: stack.url, gateway: stack.gateway, bus: stack.bus, engines: [...stack.ttsNode.voices.values()].map((v) => v.tts), stop: () => stack.stop() };
 }
 
@@ -116,46 +93,28 @@ export async function startTtsEmbeddedStack(s: TtsStackSettings, voice: string):
  */
 export async function startTtsNatsStack(s: TtsStackSettings, voice: string, natsUrl: string): Promise<TtsStack> {
   const env = stackEnv(s, natsUrl);
-  // Node itself, not the tsx CLI: tsx would put a second process between us and the worker.
-  const probe = s.workerProbe || s.splitFirst > 0 ? ["--import", PROBE] : [];
-  const probeEnv = { [WORKER_TRACE_ENV]: s.workerProbe ? "1" : "0", [SPLIT_FIRST_ENV]: String(s.splitFirst) };
-  const child = spawn(process.execPath, [...s.workerNodeArgs, "--import", "tsx", ...probe, "workers/tts-node/src/main.ts", "--voices", s.voicesDir], {
-    cwd: REPO_ROOT,
-    env: { ...inheritedEnv(), ...env, ...probeEnv },
-    stdio: ["ignore", "pipe", "inherit"],
+  const probe = s.workerProbe ? ["--import", PROBE] : [];
+  const probeEnv = { [WORKER_TRACE_ENV]: s.workerProbe ? "1" : "0" };
+  const child = spawnWorker("tts-node", s.workerNodeArgs, [...probe, "workers/tts-node/src/main.ts", "--voices", s.voicesDir], {
+    ...inheritedEnv(),
+    ...env,
+    ...probeEnv,
   });
-  child.on("error", (err) => console.error(`tts-node process: ${err.message}`));
   const output = readLines(child);
-  const config = gatewayConfigFromEnv(env);
-  const bus = NatsBus.start({ servers: natsUrl, name: "bench-tts-gateway" });
-  const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "bench-secret-0123456789", log: silentLogger });
-  const stop = async () => {
-    await gateway.stop();
-    await stopChild(child);
-    await store.close();
-    await bus.close();
+  const gw = await startNatsGateway({
+    env,
+    natsUrl,
+    busName: "bench-tts-gateway",
+    child,
+    workerUp: () => output.waitFor("serving ", 30_000),
+    ready: (gateway) => waitForVoice(gateway, voice, 15_000),
+  });
+  return {
+    ...gw,
+    engines: [],
+    workerPid: child.pid,
+    ...(s.workerProbe ? { workerReports: output.reports } : {}),
   };
-  try {
-    await output.waitFor("serving ", 30_000);
-    const server = await serveNode(gateway.app, config.host, config.port);
-    await waitForVoice(gateway, voice, 15_000);
-    return {
-      url: server.url,
-      gateway,
-      bus,
-      engines: [],
-      workerPid: child.pid,
-      ...(s.workerProbe ? { workerReports: output.reports } : {}),
-      stop: async () => {
-        await server.close();
-        await stop();
-      },
-    };
-  } catch (err) {
-    await stop();
-    throw err;
-  }
 }
 
 /**

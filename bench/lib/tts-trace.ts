@@ -11,10 +11,12 @@ import { performance } from "node:perf_hooks";
 import type { Bus, BusHandler, BusMsg } from "@switchyard/shared/bus/bus";
 import type { Gateway } from "../../edge/src/gateway.ts";
 import type { OfflineTts, TtsAsyncRequest } from "sherpa-onnx-node";
-import { percentile } from "./stats.ts";
+import { percentileOf } from "./stats.ts";
 
 /** Lines the tts-node process writes under --trace (bench/lib/tts-worker-probe.ts) start with this. */
 export const WORKER_TRACE_PREFIX = "@@bench-tts-trace ";
+/** Set to "1" in the tts-node process's environment to have tts-worker-probe.ts report its side of each request. */
+export const WORKER_TRACE_ENV = "BENCH_TTS_WORKER_TRACE";
 
 /** One request's worker-side stages from the tts-node process: [stage, epoch ms]. */
 export type WorkerReport = Array<[string, number]>;
@@ -157,10 +159,10 @@ export function printTrace(trace: StageTrace, texts: string[]): void {
     for (const run of runs) for (const [stage, ms] of run) stages.set(stage, [...(stages.get(stage) ?? []), ms]);
     const rows = [...stages]
       .filter(([, ms]) => ms.length * 2 >= runs.length)
-      .map(([stage, ms]) => [stage, percentile([...ms].sort((a, b) => a - b), 0.5)] as const)
+      .map(([stage, ms]) => [stage, percentileOf(ms, 0.5)] as const)
       .sort((a, b) => a[1] - b[1]);
     const floor = trace.floors.get(variant ?? "");
-    const floorNote = floor ? `; HTTP floor (fetch GET /health to last byte) p50 ${percentile([...floor].sort((a, b) => a - b), 0.5).toFixed(2)} ms` : "";
+    const floorNote = floor ? `; HTTP floor (fetch GET /health to last byte) p50 ${percentileOf(floor, 0.5).toFixed(2)} ms` : "";
     console.log(`  ${variant} "${text}" (${runs.length} runs${floorNote})`);
     let previous = 0;
     for (const [stage, ms] of rows) {

@@ -1,21 +1,17 @@
 /**
- * @module Loaded into the tts-node process by `bench:tts --trace` or `--split-first N`
- * (`node --import tsx --import this`), before the worker starts. With BENCH_TTS_WORKER_TRACE=1
- * it wraps NatsBus and sherpa-onnx's OfflineTts prototypes to time-stamp the worker's side of
- * each request, and after each synthesis writes one line to stdout (WORKER_TRACE_PREFIX + JSON
- * [stage, epoch ms][]), in epoch milliseconds (performance.timeOrigin + now()) so the bench can
- * put them on its own clock. With BENCH_TTS_SPLIT_FIRST=N it applies the what-if of
- * tts-what-if.ts.
+ * @module Loaded into the tts-node process by `bench:tts --trace` (`node --import tsx --import
+ * this`), before the worker starts. With BENCH_TTS_WORKER_TRACE=1 it wraps NatsBus and
+ * sherpa-onnx's OfflineTts prototypes to time-stamp the worker's side of each request, and after
+ * each synthesis writes one line to stdout (WORKER_TRACE_PREFIX + JSON [stage, epoch ms][]), in
+ * epoch milliseconds (performance.timeOrigin + now()) so the bench can put them on its own clock.
  */
 import { performance } from "node:perf_hooks";
 import type { BusHandler } from "@switchyard/shared/bus/bus";
 import { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import sherpa, { type OfflineTts, type TtsAsyncRequest } from "sherpa-onnx-node";
-import { WORKER_TRACE_PREFIX } from "./tts-trace.ts";
-import { generateSplitFirst, SPLIT_FIRST_ENV, WORKER_TRACE_ENV } from "./tts-what-if.ts";
+import { WORKER_TRACE_ENV, WORKER_TRACE_PREFIX } from "./tts-trace.ts";
 
 const tracing = process.env[WORKER_TRACE_ENV] === "1";
-const splitFirst = Number(process.env[SPLIT_FIRST_ENV] ?? 0) || 0;
 
 let marks: Array<[string, number]> = [];
 let phase: "idle" | "accepting" | "synthesizing" = "idle";
@@ -55,20 +51,16 @@ const generateAsync = proto.generateAsync;
 proto.generateAsync = function (this: OfflineTts, req: TtsAsyncRequest) {
   phase = "synthesizing";
   mark("worker: generateAsync called");
-  // The trace's wrapper sits next to the engine, so it sees the engine's own first batch.
-  const traced = (r: TtsAsyncRequest) => {
-    const onProgress = r.onProgress;
-    return generateAsync.call(this, {
-      ...r,
-      onProgress: onProgress
-        ? (info) => {
-            if (info.samples.length > 0) mark("worker: first onProgress (samples)");
-            return onProgress(info);
-          }
-        : undefined,
-    });
-  };
-  const done = generateSplitFirst(traced, req, splitFirst);
+  const onProgress = req.onProgress;
+  const done = generateAsync.call(this, {
+    ...req,
+    onProgress: onProgress
+      ? (info) => {
+          if (info.samples.length > 0) mark("worker: first onProgress (samples)");
+          return onProgress(info);
+        }
+      : undefined,
+  });
   const report = () => {
     phase = "idle";
     if (tracing) process.stdout.write(`${WORKER_TRACE_PREFIX}${JSON.stringify(marks)}\n`);
