@@ -3,6 +3,7 @@
  * sequence message_start, content_block_start/delta/stop (text and tool_use blocks),
  * message_delta, message_stop.
  */
+import { withFirst } from "../chat/with-first.ts";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 
 type Events = AsyncIterator<ChatEvent, void, undefined>;
@@ -33,7 +34,7 @@ export async function collectMessage(first: ChatEvent | undefined, events: Event
   let finish: FinishReason = "stop";
   let input = 0;
   let output = 0;
-  for (let e = first; e !== undefined; ) {
+  for await (const e of withFirst(first, events)) {
     if (e.type === "accepted") input = e.promptTokens ?? 0;
     else if (e.type === "token") {
       const last = blocks.at(-1);
@@ -51,8 +52,6 @@ export async function collectMessage(first: ChatEvent | undefined, events: Event
       input = e.promptTokens;
       output = e.completionTokens;
     } else if (e.type === "done") finish = e.finishReason;
-    const next = await events.next();
-    e = next.done ? undefined : next.value;
   }
   return {
     id: meta.id,
@@ -82,7 +81,7 @@ export async function* messageStreamEvents(first: ChatEvent | undefined, events:
     if (open) yield { type: "content_block_stop", index };
     open = undefined;
   };
-  for (let e = first; e !== undefined; ) {
+  for await (const e of withFirst(first, events)) {
     if (e.type === "token" && e.text.length > 0) {
       if (open?.kind !== "text") {
         yield* close();
@@ -103,8 +102,6 @@ export async function* messageStreamEvents(first: ChatEvent | undefined, events:
       input = e.promptTokens;
       output = e.completionTokens;
     } else if (e.type === "done") finish = e.finishReason;
-    const next = await events.next();
-    e = next.done ? undefined : next.value;
   }
   yield* close();
   yield { type: "message_delta", delta: { stop_reason: stopReason(finish), stop_sequence: null }, usage: { input_tokens: input, output_tokens: output } };

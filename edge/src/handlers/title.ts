@@ -1,4 +1,5 @@
 /** @module A short conversation title from a configured model (TITLE_MODEL, or the one asked for). */
+import { withFirst } from "../chat/with-first.ts";
 import { invalidRequest } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
@@ -41,11 +42,9 @@ export async function generateTitle(c: Context<AppEnv>, messages: StoredMessage[
   const { first, events } = await startChat(router.resolve(model), request, ctx, c.var.log);
   let text = "";
   let tokens = 0;
-  for (let e = first; e !== undefined; ) {
+  for await (const e of withFirst(first, events)) {
     if (e.type === "token") text += e.text;
     if (e.type === "usage") tokens = e.promptTokens + e.completionTokens;
-    const next = await events.next();
-    e = next.done ? undefined : next.value;
   }
   admission.spend(tokens);
   const title = text.replace(/\s+/g, " ").replace(/^["'\s]+|["'\s]+$/g, "").slice(0, MAX_TITLE);

@@ -1,4 +1,5 @@
 /** @module Builds OpenAI chat.completion and chat.completion.chunk objects from ChatEvents. */
+import { withFirst } from "../chat/with-first.ts";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 
 export interface Usage {
@@ -33,7 +34,7 @@ export async function collectCompletion(first: ChatEvent | undefined, events: Ev
   let finish: FinishReason = "stop";
   let u = usage(0, 0);
   const calls: ToolCallOut[] = [];
-  for (let e = first; e !== undefined; ) {
+  for await (const e of withFirst(first, events)) {
     if (e.type === "accepted") u = usage(e.promptTokens ?? 0, 0);
     else if (e.type === "token") content += e.text;
     else if (e.type === "tool_call") {
@@ -44,8 +45,6 @@ export async function collectCompletion(first: ChatEvent | undefined, events: Ev
       call.function.arguments += e.arguments;
     } else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
     else if (e.type === "done") finish = e.finishReason;
-    const next = await events.next();
-    e = next.done ? undefined : next.value;
   }
   const toolCalls = calls.filter(Boolean);
   return {
@@ -91,7 +90,7 @@ export async function* completionChunks(first: ChatEvent | undefined, events: Ev
   });
   let u = usage(0, 0);
   yield chunk({ role: "assistant", content: "" }, null);
-  for (let e = first; e !== undefined; ) {
+  for await (const e of withFirst(first, events)) {
     if (e.type === "token") {
       if (e.text.length > 0) yield chunk({ content: e.text }, null);
     } else if (e.type === "tool_call") {
@@ -100,8 +99,6 @@ export async function* completionChunks(first: ChatEvent | undefined, events: Ev
     } else if (e.type === "accepted") u = usage(e.promptTokens ?? 0, 0);
     else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
     else if (e.type === "done") yield chunk({}, e.finishReason);
-    const next = await events.next();
-    e = next.done ? undefined : next.value;
   }
   if (includeUsage)
     yield { id: meta.id, object: "chat.completion.chunk" as const, created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: u };

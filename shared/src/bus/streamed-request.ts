@@ -11,6 +11,15 @@ import { AsyncQueue, TIMEOUT } from "../llm/async-queue.ts";
 import type { Bus } from "./bus.ts";
 import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError, BusUnavailableError } from "./errors.ts";
 
+/** What a caller of any streamed protocol (chat, speech) sets. */
+export interface StreamCallOptions {
+  /** How long a worker may take to accept the request. */
+  acceptTimeoutMs: number;
+  /** Longest silence (no data, no heartbeat) before the worker is taken for dead. */
+  idleTimeoutMs: number;
+  signal?: AbortSignal | undefined;
+}
+
 /** What every protocol's chunk has: a sequence number and a oneof with these common cases. */
 export interface SequencedChunk {
   seq: number;

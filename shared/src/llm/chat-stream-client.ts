@@ -3,18 +3,13 @@
  * turned into ChatEvents (tokens that arrived together merged into one event).
  */
 import type { Bus } from "../bus/bus.ts";
-import { streamedRequest } from "../bus/streamed-request.ts";
+import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
 import type { Subjects } from "../bus/subjects.ts";
 import { type ChatRequestFields, decodeChatChunk, encodeChatRequest } from "../codec/chat-codec.ts";
 import type { GatewayError } from "../errors.ts";
 import type { ChatEvent } from "./chat-events.ts";
 
-export interface ChatStreamOptions {
-  /** How long a worker may take to accept the request. */
-  acceptTimeoutMs: number;
-  /** Longest silence (no token, no heartbeat) before the worker is taken for dead. */
-  idleTimeoutMs: number;
-  signal?: AbortSignal | undefined;
+export interface ChatStreamOptions extends StreamCallOptions {
   /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
   mapAcceptError?: (err: GatewayError) => GatewayError;
 }

@@ -1,6 +1,6 @@
 /** @module Gateway side of the speech protocol: a SpeechRequest over the Bus, audio as it is synthesized. */
 import type { Bus } from "../bus/bus.ts";
-import { streamedRequest } from "../bus/streamed-request.ts";
+import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
 import type { Subjects } from "../bus/subjects.ts";
 import { decodeAudioChunk, encodeSpeechRequest, type SpeechRequestFields } from "../codec/speech-codec.ts";
 
@@ -10,17 +10,11 @@ export type SpeechEvent =
   | { type: "audio"; pcm: Uint8Array }
   | { type: "done"; totalSamples: number };
 
-export interface SpeechStreamOptions {
-  acceptTimeoutMs: number;
-  idleTimeoutMs: number;
-  signal?: AbortSignal | undefined;
-}
-
 export async function* streamSpeech(
   bus: Bus,
   subjects: Subjects,
   request: Omit<SpeechRequestFields, "streamSubject">,
-  options: SpeechStreamOptions,
+  options: StreamCallOptions,
 ): AsyncGenerator<SpeechEvent, void, undefined> {
   const batches = streamedRequest(bus, {
     subject: subjects.speak(request.voice),

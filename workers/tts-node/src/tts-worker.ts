@@ -88,7 +88,10 @@ export class TtsWorker {
     // The very first samples leave at once, small; the rest follows a turn later, in order, so
     // converting and sending a whole first sentence does not delay the first byte (bench:tts).
     let queued: Promise<void> = Promise.resolve();
+    let closed = false;
     const sendPcm = (samples: Float32Array) => {
+      // Audio still queued when the request ended (error, cancel) must not follow the final chunk.
+      if (closed) return;
       const pcm = toPcm16(samples);
       for (let at = 0; at < pcm.byteLength; at += MAX_PCM_BYTES) send({ case: "audio", value: { pcm: pcm.subarray(at, at + MAX_PCM_BYTES) } });
     };
@@ -119,6 +122,7 @@ export class TtsWorker {
       if (abort.signal.aborted) throw abort.signal.reason;
       send({ case: "done", value: { totalSamples: total } });
     } catch (err) {
+      closed = true;
       const reason = abort.signal.aborted ? ((abort.signal.reason as Error)?.message ?? "cancelled") : undefined;
       if (reason === "deadline") send({ case: "error", value: { code: "deadline_exceeded", message: "the request passed its deadline", status: 504 } });
       else if (reason) {
@@ -130,6 +134,7 @@ export class TtsWorker {
         send({ case: "error", value: { code: "synthesis_failed", message: "speech synthesis failed on the worker", status: 500 } });
       }
     } finally {
+      closed = true;
       clearInterval(heartbeat);
       cancelSub.unsubscribe();
       if (tts) voice.lock.release(tts);
