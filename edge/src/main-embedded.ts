@@ -10,7 +10,7 @@ const stack = await startEmbedded(config, process.env, log).catch((err: Error) =
   log.error(err.message);
   process.exit(1);
 });
-const models = [...stack.gpuNode.pool.models.keys()];
+const models = stack.gpuNode.catalog.models().map((m) => m.id);
 console.log(`\nSwitchyard is running at ${stack.url}`);
 console.log(`  OpenAI base URL: ${stack.url}/v1`);
 console.log(`  models: ${models.join(", ") || "(none)"}`);

@@ -1,13 +1,13 @@
 /** @module Runs a process's shutdown once, on SIGINT or SIGTERM, then exits. */
 
-export function stopOnSignal(stop: () => Promise<void>, log: (message: string) => void): void {
+export function stopOnSignal(stop: (signal: "SIGINT" | "SIGTERM") => Promise<void>, log: (message: string) => void): void {
   let stopping = false;
-  const shutdown = async (signal: string) => {
+  const shutdown = async (signal: "SIGINT" | "SIGTERM") => {
     if (stopping) return;
     stopping = true;
     log(`${signal}: stopping`);
     try {
-      await stop();
+      await stop(signal);
     } finally {
       process.exit(0);
     }

@@ -13,6 +13,14 @@ export interface Subjects {
   cancel(requestId: string): string;
   /** Queue group shared by every worker serving one model. */
   chatQueue(model: string): string;
+  /** A worker's own chat subject: the gateway's dispatcher sends each request to the worker it chose. */
+  workerChat(workerId: string): string;
+  /** A worker's control subject (model load and unload). */
+  workerControl(workerId: string): string;
+  /** Where a worker publishes its status at every change. */
+  status(workerId: string): string;
+  /** Every worker's status changes (wildcard). */
+  statusAll: string;
   speak(voice: string): string;
   /** Queue group shared by every worker serving one voice. */
   speakQueue(voice: string): string;
@@ -24,6 +32,10 @@ export function subjects(prefix = "sy"): Subjects {
     chat: (model) => `${prefix}.llm.chat.${subjectToken(model)}`,
     cancel: (requestId) => `${prefix}.cancel.${subjectToken(requestId)}`,
     chatQueue: (model) => `${prefix}-llm-${subjectToken(model)}`,
+    workerChat: (workerId) => `${prefix}.llm.worker.${subjectToken(workerId)}.chat`,
+    workerControl: (workerId) => `${prefix}.llm.worker.${subjectToken(workerId)}.control`,
+    status: (workerId) => `${prefix}.status.${subjectToken(workerId)}`,
+    statusAll: `${prefix}.status.*`,
     speak: (voice) => `${prefix}.tts.speak.${subjectToken(voice)}`,
     speakQueue: (voice) => `${prefix}-tts-${subjectToken(voice)}`,
     workersBucket: `${prefix}_workers`,

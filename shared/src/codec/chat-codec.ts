@@ -8,9 +8,17 @@ import {
   type ChatRequest,
   ChatRequestSchema,
 } from "@switchyard/proto/chat";
-import { type WorkerStatus, WorkerStatusSchema } from "@switchyard/proto/worker";
+import {
+  type ModelControl,
+  type ModelControlReply,
+  ModelControlReplySchema,
+  ModelControlSchema,
+  type ModelInfo,
+  type WorkerStatus,
+  WorkerStatusSchema,
+} from "@switchyard/proto/worker";
 
-export type { Cancel, ChatChunk, ChatRequest, WorkerStatus };
+export type { Cancel, ChatChunk, ChatRequest, ModelControl, ModelControlReply, ModelInfo, WorkerStatus };
 /** The oneof payload of a chunk, as plain init objects: `{ case: "token", value: { text, count } }`. */
 export type ChatChunkKind = NonNullable<MessageInitShape<typeof ChatChunkSchema>["kind"]>;
 
@@ -46,6 +54,8 @@ export interface ChatRequestFields {
   deadlineUnixMs: number;
   correlationId?: string;
   affinityKey?: string;
+  /** Unset: the worker's default; 0: unload once idle; -1: keep loaded. */
+  keepAliveMs?: number;
   streamSubject: string;
 }
 
@@ -62,3 +72,10 @@ export const decodeCancel = (data: Uint8Array): Cancel => decode("Cancel", () =>
 export type WorkerStatusInit = MessageInitShape<typeof WorkerStatusSchema>;
 export const encodeWorkerStatus = (init: WorkerStatusInit): Uint8Array => toBinary(WorkerStatusSchema, create(WorkerStatusSchema, init));
 export const decodeWorkerStatus = (data: Uint8Array): WorkerStatus => decode("WorkerStatus", () => fromBinary(WorkerStatusSchema, data));
+
+export type ModelControlReplyInit = MessageInitShape<typeof ModelControlReplySchema>;
+export const encodeModelControl = (model: string, action: "load" | "unload"): Uint8Array =>
+  toBinary(ModelControlSchema, create(ModelControlSchema, { model, action }));
+export const decodeModelControl = (data: Uint8Array): ModelControl => decode("ModelControl", () => fromBinary(ModelControlSchema, data));
+export const encodeModelControlReply = (init: ModelControlReplyInit): Uint8Array => toBinary(ModelControlReplySchema, create(ModelControlReplySchema, init));
+export const decodeModelControlReply = (data: Uint8Array): ModelControlReply => decode("ModelControlReply", () => fromBinary(ModelControlReplySchema, data));

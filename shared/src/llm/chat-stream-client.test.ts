@@ -24,8 +24,9 @@ const opts = { acceptTimeoutMs: 500, idleTimeoutMs: 200 };
 function scriptedWorker(bus: InProcessBus, script: Array<[number, ChatChunkKind]>) {
   bus.subscribe(subs.chat("m"), (msg) => {
     const req = decodeChatRequest(msg.data);
-    bus.publish(msg.reply!, encodeChatChunk(req.requestId, 0, { case: "accepted", value: { workerId: "w", promptTokens: 3 } }));
-    for (const [seq, kind] of script) bus.publish(req.streamSubject, encodeChatChunk(req.requestId, seq, kind));
+    bus.publish(msg.reply!, encodeChatChunk(req.requestId, 0, { case: "accepted", value: { workerId: "w" } }));
+    bus.publish(req.streamSubject, encodeChatChunk(req.requestId, 1, { case: "started", value: { promptTokens: 3 } }));
+    for (const [seq, kind] of script) bus.publish(req.streamSubject, encodeChatChunk(req.requestId, seq + 1, kind));
   });
 }
 
@@ -55,6 +56,7 @@ describe("streamChat", () => {
     // Tokens already queued together are merged into one event.
     expect(events.map((e) => e.type)).toEqual(["accepted", "token", "usage", "done"]);
     expect(events[1]).toEqual({ type: "token", text: "ab", count: 2 });
+    expect(events[0]).toEqual({ type: "accepted", workerId: "w", promptTokens: 3 });
     expect(events.at(-1)).toEqual({ type: "done", finishReason: "length" });
   });
 
@@ -68,7 +70,7 @@ describe("streamChat", () => {
     expect(events.some((e) => e.type === "token" && e.text.includes("c"))).toBe(false);
     expect(error).toBeInstanceOf(GatewayError);
     expect(error?.status).toBe(502);
-    expect(error?.message).toMatch(/expected seq 2, got 3/);
+    expect(error?.message).toMatch(/expected seq 3, got 4/);
   });
 
   it("turns a worker's error chunk into a GatewayError with its status and code", async () => {

@@ -12,6 +12,8 @@ import type { ChatEvent } from "./chat-events.ts";
 export interface ChatStreamOptions extends StreamCallOptions {
   /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
   mapAcceptError?: (err: GatewayError) => GatewayError;
+  /** Where the request goes: a chosen worker's own subject; default the model's queue group. */
+  subject?: string;
 }
 
 export async function* streamChat(
@@ -21,7 +23,7 @@ export async function* streamChat(
   options: ChatStreamOptions,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   const batches = streamedRequest(bus, {
-    subject: subjects.chat(request.model),
+    subject: options.subject ?? subjects.chat(request.model),
     cancelSubject: subjects.cancel(request.requestId),
     requestId: request.requestId,
     encode: (streamSubject) => encodeChatRequest({ ...request, streamSubject }),
@@ -33,6 +35,9 @@ export async function* streamChat(
     signal: options.signal,
     mapAcceptError: options.mapAcceptError,
   });
+  // The worker's accepted reply (chunk 0) only reserves a slot; the gateway's `accepted` event
+  // waits for `started` (model loaded, prompt checked), so errors before it keep their status.
+  let workerId = "";
   for await (const batch of batches) {
     let text = "";
     let count = 0;
@@ -45,7 +50,8 @@ export async function* streamChat(
       if (count > 0 || text) yield { type: "token", text, count };
       text = "";
       count = 0;
-      if (kind.case === "accepted") yield { type: "accepted", workerId: kind.value.workerId, promptTokens: kind.value.promptTokens };
+      if (kind.case === "accepted") workerId = kind.value.workerId;
+      else if (kind.case === "started") yield { type: "accepted", workerId, promptTokens: kind.value.promptTokens };
       else if (kind.case === "usage") yield { type: "usage", promptTokens: kind.value.promptTokens, completionTokens: kind.value.completionTokens };
       else if (kind.case === "done") yield { type: "done", finishReason: kind.value.finishReason === "length" ? "length" : "stop" };
     }

@@ -1,6 +1,7 @@
 /** @module gpu-node settings from flags and environment, validated with zod. */
 import { availableParallelism, hostname } from "node:os";
 import { parseArgs } from "node:util";
+import { parseBytes, parseKeepAlive } from "@switchyard/shared/units";
 import { z } from "zod";
 
 const GpuSchema = z.enum(["auto", "cuda", "vulkan", "false", "cpu"]).transform((v) => (v === "false" || v === "cpu" ? false : v));
@@ -18,6 +19,15 @@ export const GpuNodeConfigSchema = z.object({
   coalesceMs: z.coerce.number().min(0).max(1000),
   statusIntervalMs: z.coerce.number().int().min(100),
   statusTtlMs: z.coerce.number().int().min(500),
+  /** How long an idle model stays loaded; -1 keeps it. */
+  keepAliveMs: z.number().int().min(-1),
+  /** Bytes the loaded models may take together; undefined: what node-llama-cpp reports free at start. */
+  memoryBudgetBytes: z.number().int().positive().optional(),
+  /** Port of the Prometheus /metrics listener; 0 leaves it off. */
+  metricsPort: z.coerce.number().int().min(0).max(65535),
+  metricsHost: z.string().min(1),
+  /** On SIGTERM: how long running streams may take to finish before they are cut. */
+  drainGraceMs: z.coerce.number().int().min(0),
 });
 export type GpuNodeConfig = z.infer<typeof GpuNodeConfigSchema>;
 
@@ -37,6 +47,10 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
       "context-size": { type: "string" },
       gpu: { type: "string" },
       "worker-id": { type: "string" },
+      "keep-alive": { type: "string" },
+      "memory-budget": { type: "string" },
+      "metrics-port": { type: "string" },
+      "drain-grace": { type: "string" },
     },
     allowPositionals: false,
   });
@@ -53,5 +67,23 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
     coalesceMs: env.SY_TOKEN_COALESCE_MS ?? 5,
     statusIntervalMs: env.SY_STATUS_INTERVAL_MS ?? 2000,
     statusTtlMs: env.SY_STATUS_TTL_MS ?? 6000,
+    keepAliveMs: duration("--keep-alive", values["keep-alive"] ?? env.LLAMA_KEEP_ALIVE ?? "5m"),
+    memoryBudgetBytes: bytes("--memory-budget", values["memory-budget"] ?? env.LLAMA_MEMORY_BUDGET),
+    metricsPort: values["metrics-port"] ?? env.METRICS_PORT ?? 0,
+    metricsHost: env.METRICS_HOST ?? "127.0.0.1",
+    drainGraceMs: duration("--drain-grace", values["drain-grace"] ?? env.DRAIN_GRACE ?? "30s"),
   });
+}
+
+function duration(flag: string, value: string): number {
+  const ms = parseKeepAlive(value);
+  if (ms === undefined) throw new Error(`${flag} must be a duration such as 30s, 5m or -1 (got '${value}')`);
+  return ms;
+}
+
+function bytes(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined || value === "") return undefined;
+  const n = parseBytes(value);
+  if (n === undefined || n <= 0) throw new Error(`${flag} must be a size such as 8GiB or 512MB (got '${value}')`);
+  return n;
 }

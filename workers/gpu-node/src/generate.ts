@@ -4,7 +4,7 @@
  * text, usage and the finish reason through callbacks.
  */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
-import type { LoadedModel } from "./model-pool.ts";
+import type { LoadedModel } from "./load-model.ts";
 import { StopMatcher } from "./stop-matcher.ts";
 import { TokenText } from "./token-text.ts";
 

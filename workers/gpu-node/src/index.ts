@@ -3,25 +3,38 @@ import type { Bus } from "@switchyard/shared/bus/bus";
 import { subjects } from "@switchyard/shared/bus/subjects";
 import type { GpuNodeConfig } from "./config.ts";
 import { LlmWorker } from "./llm-worker.ts";
-import { loadModelPool, type ModelPool } from "./model-pool.ts";
+import { type MetricsServer, serveMetrics } from "./metrics-server.ts";
+import { ModelCatalog } from "./model-catalog.ts";
+import { WorkerMetrics } from "./worker-metrics.ts";
 
 export interface RunningGpuNode {
   worker: LlmWorker;
-  pool: ModelPool;
+  catalog: ModelCatalog;
+  metrics: WorkerMetrics;
+  metricsServer: MetricsServer | undefined;
+  /** Stops taking work, lets running streams finish (up to the drain grace), then stops. */
+  drain(): Promise<void>;
   stop(): Promise<void>;
 }
 
 export async function startGpuNode(bus: Bus, config: GpuNodeConfig, log: (message: string) => void): Promise<RunningGpuNode> {
-  const pool = await loadModelPool({
+  let worker: LlmWorker | undefined;
+  let metrics: WorkerMetrics | undefined;
+  const catalog = await ModelCatalog.open({
     modelsDir: config.modelsDir,
     threads: config.threads,
     slots: config.slots,
     contextSize: config.contextSize,
     gpu: config.gpu,
+    keepAliveMs: config.keepAliveMs,
+    memoryBudgetBytes: config.memoryBudgetBytes,
     log,
+    onChange: () => worker?.changed(),
+    onLoadEvent: (model, event, cause) => metrics?.modelEvents.inc({ model, event, cause }),
   });
-  if (pool.models.size === 0) log(`no usable .gguf model in ${config.modelsDir}`);
-  const worker = new LlmWorker(bus, subjects(config.subjectPrefix), pool, {
+  if (catalog.models().length === 0) log(`no usable .gguf model in ${config.modelsDir}`);
+  metrics = new WorkerMetrics(catalog, config.workerId, () => bus.isConnected());
+  worker = new LlmWorker(bus, subjects(config.subjectPrefix), catalog, metrics, {
     workerId: config.workerId,
     heartbeatMs: config.heartbeatMs,
     coalesceMs: config.coalesceMs,
@@ -30,14 +43,24 @@ export async function startGpuNode(bus: Bus, config: GpuNodeConfig, log: (messag
     log,
   });
   await worker.start();
-  return {
+  const metricsServer = config.metricsPort > 0 ? await serveMetrics(metrics.registry, config.metricsHost, config.metricsPort) : undefined;
+  if (metricsServer) log(`metrics on http://${config.metricsHost}:${metricsServer.port}/metrics`);
+  const running: RunningGpuNode = {
     worker,
-    pool,
+    catalog,
+    metrics,
+    metricsServer,
+    async drain() {
+      await running.worker.drain(config.drainGraceMs);
+      await running.stop();
+    },
     async stop() {
-      await worker.stop();
-      await pool.dispose();
+      await running.worker.stop();
+      await metricsServer?.close();
+      await catalog.dispose();
     },
   };
+  return running;
 }
 
 export { type GpuNodeConfig, gpuNodeConfig } from "./config.ts";

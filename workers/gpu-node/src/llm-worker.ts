@@ -1,17 +1,22 @@
 /**
- * @module The gpu-node service: takes ChatRequests from each model's queue group, replies
- * accepted (or a typed error), streams ChatChunks with sequence numbers and heartbeats,
- * stops on cancel or deadline, and announces its status in the workers bucket.
+ * @module The gpu-node service. Takes ChatRequests on its own subject (the gateway chose
+ * it) and on each model's queue group (the path while a gateway's registry is empty).
+ * A request it has no free slot for is refused at once (worker_busy); one it takes is
+ * accepted with a reserved slot, then the model is loaded if need be (heartbeats go on
+ * meanwhile), the prompt checked, `started` sent and the tokens streamed. Stops on cancel
+ * or deadline; drains on request (no new work, running streams finish).
  */
-import type { Bus, BusMsg } from "@switchyard/shared/bus/bus";
+import type { Bus, BusMsg, BusSubscription } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { type ChatChunkKind, type ChatRequest, decodeChatRequest, encodeChatChunk } from "@switchyard/shared/codec/chat-codec";
-import { ChunkSender } from "./chunk-sender.ts";
-import { generate } from "./generate.ts";
-import type { LoadedModel, ModelPool } from "./model-pool.ts";
-import { renderPrompt } from "./prompt.ts";
 import { StatusAnnouncer } from "@switchyard/shared/registry/status-announcer";
+import { ChunkSender } from "./chunk-sender.ts";
+import { handleControl } from "./control-handler.ts";
+import { generate } from "./generate.ts";
+import { type CatalogModel, type LoadedModel, type ModelCatalog, ModelError } from "./model-catalog.ts";
+import { renderPrompt } from "./prompt.ts";
 import { llmStatus } from "./status.ts";
+import type { WorkerMetrics } from "./worker-metrics.ts";
 
 export interface LlmWorkerOptions {
   workerId: string;
@@ -23,38 +28,37 @@ export interface LlmWorkerOptions {
   log: (message: string) => void;
 }
 
-class RequestRejected extends Error {
-  constructor(
-    readonly status: number,
-    readonly code: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
-
 export class LlmWorker {
-  #subs: Array<{ unsubscribe(): void }> = [];
+  #subs: BusSubscription[] = [];
+  #groupSubs: BusSubscription[] = [];
   #active = new Map<string, AbortController>();
   #announcer: StatusAnnouncer;
+  #draining = false;
 
   constructor(
     private readonly bus: Bus,
     private readonly subjects: Subjects,
-    private readonly pool: ModelPool,
+    readonly catalog: ModelCatalog,
+    readonly metrics: WorkerMetrics,
     private readonly options: LlmWorkerOptions,
   ) {
-    this.#announcer = new StatusAnnouncer(bus, subjects, llmStatus(pool, Date.now()), options);
+    this.#announcer = new StatusAnnouncer(bus, subjects, llmStatus(catalog, Date.now(), () => this.#draining), options);
+  }
+
+  /** Status changes (slots, loads) go out at once; the catalog calls this. */
+  changed(): void {
+    this.#announcer.changed();
   }
 
   async start(): Promise<void> {
     await this.bus.ready();
-    for (const loaded of this.pool.models.values()) {
-      this.#subs.push(
-        this.bus.subscribe(this.subjects.chat(loaded.id), (msg) => void this.#onRequest(loaded, msg), {
-          queue: this.subjects.chatQueue(loaded.id),
-        }),
-      );
+    const id = this.options.workerId;
+    this.#subs.push(this.bus.subscribe(this.subjects.workerChat(id), (msg) => void this.#onRequest(msg)));
+    this.#subs.push(
+      this.bus.subscribe(this.subjects.workerControl(id), (msg) => void handleControl(this.bus, this.catalog, msg, () => this.#draining, this.options.log)),
+    );
+    for (const m of this.catalog.models()) {
+      this.#groupSubs.push(this.bus.subscribe(this.subjects.chat(m.id), (msg) => void this.#onRequest(msg), { queue: this.subjects.chatQueue(m.id) }));
     }
     await this.#announcer.start();
   }
@@ -63,23 +67,28 @@ export class LlmWorker {
     return this.#active.size;
   }
 
-  async #onRequest(loaded: LoadedModel, msg: BusMsg): Promise<void> {
+  get draining(): boolean {
+    return this.#draining;
+  }
+
+  async #onRequest(msg: BusMsg): Promise<void> {
     if (!msg.reply) return;
     let request: ChatRequest;
     try {
       request = decodeChatRequest(msg.data);
     } catch (err) {
-      this.#reply(msg.reply, "", { case: "error", value: { code: "bad_request", message: (err as Error).message, status: 400 } });
+      this.#reply(msg.reply, "", errorKind(400, "bad_request", (err as Error).message));
       return;
     }
     const rid = request.requestId;
-    let prompt: ReturnType<typeof renderPrompt>;
-    let maxTokens: number;
+    let model: CatalogModel;
     try {
-      ({ prompt, maxTokens } = this.#prepare(loaded, request));
+      if (this.#draining) throw new ModelError(503, "worker_draining", "This worker is shutting down and takes no new requests.");
+      model = this.catalog.reserve(request.model);
     } catch (err) {
-      const e = err instanceof RequestRejected ? err : new RequestRejected(500, "internal_error", (err as Error).message);
-      this.#reply(msg.reply, rid, { case: "error", value: { code: e.code, message: e.message, status: e.status } });
+      const e = err instanceof ModelError ? err : new ModelError(500, "internal_error", (err as Error).message);
+      this.metrics.rejected.inc({ model: request.model, code: e.code });
+      this.#reply(msg.reply, rid, errorKind(e.status, e.code, e.message));
       return;
     }
     const abort = new AbortController();
@@ -90,15 +99,44 @@ export class LlmWorker {
       this.options.log(`[${rid}] publish failed: ${(err as Error).message}; stopping`);
       abort.abort(err);
     });
-    const send = (kind: ChatChunkKind) => sender.send(kind);
-    this.#reply(msg.reply, rid, { case: "accepted", value: { workerId: this.options.workerId, promptTokens: prompt.tokens.length } });
+    this.#reply(msg.reply, rid, { case: "accepted", value: { workerId: this.options.workerId } });
     const heartbeat = setInterval(() => {
-      if (sender.idleMs() >= this.options.heartbeatMs) send({ case: "heartbeat", value: {} });
+      if (sender.idleMs() >= this.options.heartbeatMs) sender.send({ case: "heartbeat", value: {} });
       if (request.deadlineUnixMs > 0 && Date.now() > request.deadlineUnixMs) abort.abort(new Error("deadline"));
     }, this.options.heartbeatMs);
-    let sequence: Awaited<ReturnType<typeof loaded.slots.acquire>> | undefined;
+    let outcome = "error";
     try {
-      sequence = await loaded.slots.acquire(abort.signal);
+      const loaded = await this.catalog.ensureLoaded(model);
+      outcome = await this.#run(model, loaded, request, sender, abort.signal);
+    } catch (err) {
+      if (abort.signal.aborted) outcome = this.#sendAbortReason(abort.signal, sender, rid);
+      else if (err instanceof ModelError) {
+        this.metrics.rejected.inc({ model: model.id, code: err.code });
+        sender.send(errorKind(err.status, err.code, err.message));
+      } else {
+        this.options.log(`[${rid}] generation failed: ${(err as Error).stack ?? String(err)}`);
+        sender.send(errorKind(500, "internal_error", "generation failed on the worker"));
+      }
+    } finally {
+      clearInterval(heartbeat);
+      sender.close();
+      cancelSub.unsubscribe();
+      this.#active.delete(rid);
+      this.metrics.requests.inc({ model: model.id, outcome });
+      this.catalog.release(model, request.keepAliveMs);
+    }
+  }
+
+  /** Checks the prompt against the loaded model, then generates; returns the outcome for metrics. */
+  async #run(model: CatalogModel, loaded: LoadedModel, request: ChatRequest, sender: ChunkSender, signal: AbortSignal): Promise<string> {
+    if (signal.aborted) return this.#sendAbortReason(signal, sender, request.requestId);
+    const { prompt, maxTokens } = prepare(loaded, request);
+    sender.send({ case: "started", value: { promptTokens: prompt.tokens.length } });
+    // Never waits: the reservation taken before accepting guarantees a free sequence.
+    const sequence = await loaded.slots.acquire(signal);
+    this.metrics.generationStarted(model.id);
+    const started = performance.now();
+    try {
       const sampling = request.sampling;
       const result = await generate(
         loaded,
@@ -113,54 +151,27 @@ export class LlmWorker {
           seed: sampling?.seed,
         },
         { text: (text, count) => sender.token(text, count) },
-        abort.signal,
+        signal,
       );
-      if (result.finishReason === "cancelled") {
-        this.#sendAbortReason(abort.signal, send, rid);
-      } else {
-        send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens } });
-        send({ case: "done", value: { finishReason: result.finishReason } });
-      }
-    } catch (err) {
-      if (abort.signal.aborted) this.#sendAbortReason(abort.signal, send, rid);
-      else {
-        this.options.log(`[${rid}] generation failed: ${(err as Error).stack ?? String(err)}`);
-        send({ case: "error", value: { code: "internal_error", message: "generation failed on the worker", status: 500 } });
-      }
+      this.metrics.tokens.inc({ model: model.id }, result.completionTokens);
+      this.catalog.recordSpeed(model, result.completionTokens, performance.now() - started);
+      if (result.finishReason === "cancelled") return this.#sendAbortReason(signal, sender, request.requestId);
+      sender.send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens } });
+      sender.send({ case: "done", value: { finishReason: result.finishReason } });
+      return "complete";
     } finally {
-      clearInterval(heartbeat);
-      sender.close();
-      cancelSub.unsubscribe();
-      if (sequence) loaded.slots.release(sequence);
-      this.#active.delete(rid);
+      this.metrics.generationEnded(model.id);
+      loaded.slots.release(sequence);
     }
   }
 
-  #sendAbortReason(signal: AbortSignal, send: (kind: ChatChunkKind) => void, rid: string): void {
+  #sendAbortReason(signal: AbortSignal, sender: ChunkSender, rid: string): string {
     const reason = (signal.reason as Error | undefined)?.message ?? "cancelled";
-    if (reason === "deadline") send({ case: "error", value: { code: "deadline_exceeded", message: "the request passed its deadline", status: 504 } });
-    else send({ case: "error", value: { code: "cancelled", message: "the request was cancelled", status: 499 } });
+    if (reason === "deadline") sender.send(errorKind(504, "deadline_exceeded", "the request passed its deadline"));
+    else if (reason === "worker shutting down") sender.send(errorKind(503, "worker_shutdown", "the worker shut down before the reply was complete"));
+    else sender.send(errorKind(499, "cancelled", "the request was cancelled"));
     this.options.log(`[${rid}] stopped: ${reason}`);
-  }
-
-  #prepare(loaded: LoadedModel, request: ChatRequest): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
-    if (request.messages.length === 0) throw new RequestRejected(400, "invalid_messages", "messages must not be empty");
-    const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages);
-    const room = loaded.contextWindow - prompt.tokens.length;
-    if (room <= 0)
-      throw new RequestRejected(
-        400,
-        "context_length_exceeded",
-        `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`,
-      );
-    const asked = request.sampling?.maxTokens;
-    if (asked !== undefined && asked > room)
-      throw new RequestRejected(
-        400,
-        "context_length_exceeded",
-        `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length} and max_tokens asks for ${asked}.`,
-      );
-    return { prompt, maxTokens: asked ?? room };
+    return reason === "deadline" ? "deadline" : "cancelled";
   }
 
   #reply(subject: string, rid: string, kind: ChatChunkKind): void {
@@ -171,11 +182,47 @@ export class LlmWorker {
     }
   }
 
+  /**
+   * Stops taking work and tells the gateways at once, lets running streams finish for up to
+   * graceMs, then cuts the rest with an error. The worker stays in the registry (draining)
+   * until stop().
+   */
+  async drain(graceMs: number): Promise<void> {
+    this.#draining = true;
+    for (const sub of this.#groupSubs) sub.unsubscribe();
+    this.#groupSubs = [];
+    await this.#announcer.announceNow();
+    this.options.log(`draining: ${this.#active.size} running, up to ${graceMs} ms`);
+    const until = Date.now() + graceMs;
+    while (this.#active.size > 0 && Date.now() < until) await new Promise((r) => setTimeout(r, 20));
+    if (this.#active.size > 0) this.options.log(`drain grace passed: cutting ${this.#active.size} streams`);
+  }
+
   /** Stops taking work, cancels what runs, and removes this worker from the registry. */
   async stop(): Promise<void> {
-    for (const sub of this.#subs) sub.unsubscribe();
+    this.#draining = true;
+    for (const sub of [...this.#subs, ...this.#groupSubs]) sub.unsubscribe();
     this.#subs = [];
+    this.#groupSubs = [];
     for (const abort of this.#active.values()) abort.abort(new Error("worker shutting down"));
     await this.#announcer.stop();
   }
+}
+
+const errorKind = (status: number, code: string, message: string): ChatChunkKind => ({ case: "error", value: { code, message, status } });
+
+function prepare(loaded: LoadedModel, request: ChatRequest): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
+  if (request.messages.length === 0) throw new ModelError(400, "invalid_messages", "messages must not be empty");
+  const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages);
+  const room = loaded.contextWindow - prompt.tokens.length;
+  if (room <= 0)
+    throw new ModelError(400, "context_length_exceeded", `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`);
+  const asked = request.sampling?.maxTokens;
+  if (asked !== undefined && asked > room)
+    throw new ModelError(
+      400,
+      "context_length_exceeded",
+      `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length} and max_tokens asks for ${asked}.`,
+    );
+  return { prompt, maxTokens: asked ?? room };
 }

@@ -13,9 +13,12 @@ if (!config.natsUrl) {
 const bus = NatsBus.start({ servers: config.natsUrl, name: `gpu-node-${config.workerId}`, log });
 log(`waiting for NATS at ${config.natsUrl}`);
 const node = await startGpuNode(bus, config, log);
-log(`serving ${[...node.pool.models.keys()].join(", ") || "no models"} (threads ${config.threads}, gpu ${node.pool.gpuName})`);
+const models = node.catalog.models().map((m) => m.id);
+log(`serving ${models.join(", ") || "no models"} (threads ${config.threads}, ${config.slots} slots each, gpu ${node.catalog.gpuName})`);
 
-stopOnSignal(async () => {
-  await node.stop();
+// SIGTERM drains (running streams finish within the grace period); SIGINT stops at once.
+stopOnSignal(async (signal) => {
+  if (signal === "SIGTERM") await node.drain();
+  else await node.stop();
   await bus.close();
 }, log);

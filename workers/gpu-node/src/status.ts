@@ -1,25 +1,42 @@
-/** @module This gpu-node's status for the registry: models, slots, queue and GPU memory. */
+/** @module This gpu-node's status for the registry: each model's state and slots, memory, GPU, drain. */
 import { hostname } from "node:os";
 import type { WorkerStatusInit } from "@switchyard/shared/codec/chat-codec";
-import type { ModelPool } from "./model-pool.ts";
+import type { ModelCatalog } from "./model-catalog.ts";
 
-export const WORKER_VERSION = "0.1.0";
+export const WORKER_VERSION = "0.2.0";
 
-export function llmStatus(pool: ModelPool, startedUnixMs: number): () => Promise<WorkerStatusInit> {
+export function llmStatus(catalog: ModelCatalog, startedUnixMs: number, draining: () => boolean): () => Promise<WorkerStatusInit> {
   return async () => {
-    const models = [...pool.models.values()];
-    const vram = pool.llama.gpu === false ? undefined : await pool.llama.getVramState().catch(() => undefined);
+    const models = catalog.models();
+    const vram = catalog.llama.gpu === false ? undefined : await catalog.llama.getVramState().catch(() => undefined);
     return {
       kind: "llm",
-      models: models.map((m) => ({ id: m.id, contextWindow: m.contextWindow, loaded: true, ownedBy: "switchyard" })),
-      slotsTotal: models.reduce((n, m) => n + m.slots.total, 0),
-      slotsBusy: models.reduce((n, m) => n + m.slots.busy, 0),
-      queueDepth: models.reduce((n, m) => n + m.slots.queued, 0),
-      gpuName: pool.gpuName,
+      models: models.map((m) => ({
+        id: m.id,
+        contextWindow: m.contextWindow,
+        loaded: m.state === "loaded",
+        ownedBy: "switchyard",
+        state: m.state,
+        slotsTotal: m.slotsTotal,
+        slotsBusy: m.reserved,
+        memoryBytes: m.memoryBytes,
+        tokensPerSecond: m.tokensPerSecond,
+        error: m.error,
+        lastUsedUnixMs: m.lastUsedUnixMs,
+        keepAliveMs: m.keepAliveMs,
+      })),
+      slotsTotal: models.reduce((n, m) => n + m.slotsTotal, 0),
+      slotsBusy: models.reduce((n, m) => n + m.reserved, 0),
+      // A worker never queues: a request it cannot start is refused (worker_busy).
+      queueDepth: 0,
+      gpuName: catalog.gpuName,
       gpuFreeBytes: vram?.free ?? 0,
       version: WORKER_VERSION,
       startedUnixMs,
       host: hostname(),
+      draining: draining(),
+      memoryBudgetBytes: catalog.memoryBudgetBytes,
+      memoryUsedBytes: catalog.usedMemoryBytes(),
     };
   };
 }
