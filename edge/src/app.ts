@@ -19,6 +19,9 @@ import { adminAuth } from "./middleware/admin-auth.ts";
 import { auth } from "./middleware/auth.ts";
 import { bodyLimit } from "./middleware/body-limit.ts";
 import { getModel, listModels } from "./handlers/models.ts";
+import { loadModel, unloadModel } from "./handlers/admin-models.ts";
+import { listWorkers } from "./handlers/admin-workers.ts";
+import { metrics } from "./handlers/metrics.ts";
 import { requestId } from "./middleware/request-id.ts";
 
 export function createApp(deps: GatewayDeps): Hono<AppEnv> {
@@ -37,6 +40,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
 
   app.get("/health", health);
   app.get("/ready", ready);
+  app.get("/metrics", metrics);
 
   app.use("/v1/*", auth());
   app.get("/v1/models", listModels);
@@ -58,6 +62,9 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.patch("/admin/keys/:id", limit, patchKey);
   app.delete("/admin/keys/:id", revokeKey);
   app.get("/admin/usage", adminUsage);
+  app.get("/admin/workers", listWorkers);
+  app.post("/admin/models/:id{.+}/load", loadModel);
+  app.post("/admin/models/:id{.+}/unload", unloadModel);
 
   app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
   app.onError((err, c) => {

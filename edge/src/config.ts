@@ -1,5 +1,6 @@
 /** @module Gateway settings from the environment, validated with zod (no Node APIs: runs on Workers too). */
 import { z } from "zod";
+import { DISPATCH_MODES } from "./pool/pick-worker.ts";
 
 export const GatewayConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),
@@ -34,6 +35,16 @@ export const GatewayConfigSchema = z.object({
   titleModel: z.string().optional(),
   /** A worker whose status is older than this is forgotten. */
   workerTtlMs: z.coerce.number().int().positive().default(6_000),
+  /** How a request picks its gpu-node: least-loaded, round-robin, or queue-group (NATS picks). */
+  dispatch: z.enum(DISPATCH_MODES).default("least-loaded"),
+  /** Requests that may wait for a slot, per model (429 beyond). */
+  queueMax: z.coerce.number().int().min(0).default(64),
+  /** Longest a request waits for a slot (503 after). */
+  queueTimeoutMs: z.coerce.number().int().positive().default(30_000),
+  /** How long an admin load may take on a worker. */
+  modelLoadTimeoutMs: z.coerce.number().int().positive().default(120_000),
+  /** Bearer token for /metrics when the gateway is exposed (ADMIN_TOKEN works too). */
+  metricsToken: z.string().optional(),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
@@ -58,5 +69,10 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     titleModel: pick("TITLE_MODEL"),
     upstreamTimeoutMs: pick("UPSTREAM_TIMEOUT_MS"),
     upstreamMaxRetries: pick("UPSTREAM_MAX_RETRIES"),
+    dispatch: pick("SY_DISPATCH"),
+    queueMax: pick("QUEUE_MAX"),
+    queueTimeoutMs: pick("QUEUE_TIMEOUT_MS"),
+    modelLoadTimeoutMs: pick("MODEL_LOAD_TIMEOUT_MS"),
+    metricsToken: pick("METRICS_TOKEN"),
   });
 }

@@ -1,10 +1,14 @@
 /** @module What the gateway app is built from: chosen at the program's edge, passed in. */
 import type { Bus } from "@switchyard/shared/bus/bus";
+import type { Subjects } from "@switchyard/shared/bus/subjects";
+import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import type { Logger } from "@switchyard/shared/log";
 import type { Access } from "./auth/access.ts";
 import type { KeyHasher } from "./auth/api-key.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { Limiter } from "./limits/limiter.ts";
+import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import type { PoolDispatcher } from "./pool/pool-dispatcher.ts";
 import type { LocalSpeech } from "./providers/local-speech.ts";
 import type { Provider } from "./providers/provider.ts";
 import type { ModelRouter } from "./routing/resolve-target.ts";
@@ -15,6 +19,12 @@ import type { WriteQueue } from "./store/write-queue.ts";
 export interface GatewayDeps {
   config: GatewayConfig;
   bus: Bus;
+  subjects: Subjects;
+  /** The live workers (gpu-node and tts-node), from their statuses. */
+  registry: WorkerRegistry;
+  /** Dispatch and queues of the gpu-node pool. */
+  pool: PoolDispatcher;
+  metrics: GatewayMetrics;
   providers: Provider[];
   /** Model name → the targets to try, in order. */
   router: ModelRouter;

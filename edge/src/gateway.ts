@@ -18,7 +18,9 @@ import { createCloudProviders } from "./providers/cloud-providers.ts";
 import { LocalPoolProvider } from "./providers/local-pool.ts";
 import { LocalSpeech, parseVoiceMap } from "./providers/local-speech.ts";
 import { ModelRouter } from "./routing/resolve-target.ts";
-import { emptyRouteConfig, type RouteConfig } from "./routing/route-config.ts";
+import { dispatchModes, emptyRouteConfig, type RouteConfig } from "./routing/route-config.ts";
+import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
+import { PoolDispatcher } from "./pool/pool-dispatcher.ts";
 
 export interface Gateway {
   app: Hono<AppEnv>;
@@ -44,9 +46,17 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
   const subs = subjects(config.subjectPrefix);
   const registry = new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   registry.start();
-  const local = new LocalPoolProvider(bus, subs, registry, {
+  const pool = new PoolDispatcher(registry, subs, {
+    queueMax: config.queueMax,
+    queueTimeoutMs: config.queueTimeoutMs,
+    log: (m) => log.warn(m),
+    onQueueWait: (model, seconds, outcome) => metrics.queueWait.observe({ model, outcome }, seconds),
+  });
+  const metrics = new GatewayMetrics(bus, registry, pool);
+  const local = new LocalPoolProvider(bus, subs, registry, pool, {
     acceptTimeoutMs: config.acceptTimeoutMs,
     idleTimeoutMs: config.workerIdleTimeoutMs,
+    dispatchMode: dispatchModes(routeConfig, config.dispatch),
   });
   const cloud = createCloudProviders(
     env,
@@ -60,6 +70,10 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
   const deps: GatewayDeps = {
     config,
     bus,
+    subjects: subs,
+    registry,
+    pool,
+    metrics,
     providers: [local, cloud.openai, cloud.anthropic, cloud.groq],
     router,
     store,
@@ -80,6 +94,7 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
     registry,
     deps,
     async stop() {
+      pool.stop();
       registry.stop();
       // Give pending usage/conversation writes a last chance, then report what is left.
       if ((await writes.drain(2_000)) > 0) writes.reportUnwritten();

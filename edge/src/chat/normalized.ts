@@ -49,6 +49,8 @@ export interface NormalizedChatRequest {
   parallelToolCalls: boolean | undefined;
   responseFormat: ResponseFormat | undefined;
   user: string | undefined;
+  /** Local models only: how long the model stays loaded afterwards (Ollama's keep_alive); -1 forever. */
+  keepAliveMs?: number | undefined;
   /** Other OpenAI parameters (penalties, logit_bias…) passed on to OpenAI-compatible upstreams. */
   passthrough: Record<string, unknown>;
 }

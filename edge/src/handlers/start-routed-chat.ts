@@ -20,7 +20,7 @@ export interface RoutedChat {
 }
 
 export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
-  const { router, config, limiter, store, usage } = c.var.deps;
+  const { router, config, limiter, store, usage, metrics } = c.var.deps;
   const key = c.var.caller.key;
   const admission = await limiter.admit(key, request.model);
   for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
@@ -37,6 +37,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     admission.spend(tokens.prompt + tokens.completion);
     const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, ...record.usageRow() };
     usage.add(row);
+    metrics.observe(request.model, target, status, row.latencyMs, row.ttftMs, row.promptTokens, row.completionTokens);
     if (conversationId !== undefined) storeTurn(c, conversationId, newMessages, record.text(), outcome);
   };
   let started: Awaited<ReturnType<typeof startChat>>;

@@ -1,5 +1,6 @@
 /** @module The OpenAI chat completion request, validated with zod and normalised for providers. */
 import { invalidRequest } from "@switchyard/shared/errors";
+import { parseKeepAlive } from "@switchyard/shared/units";
 import { z } from "zod";
 import type { ContentPart, NormalizedChatRequest, NormalizedMessage, ToolChoice } from "../chat/normalized.ts";
 
@@ -64,6 +65,11 @@ export const ChatCompletionRequestSchema = z
       .loose()
       .nullish(),
     user: z.string().nullish(),
+    /** Ollama's keep_alive, for local models: seconds, a duration ("5m"), 0 or -1. */
+    keep_alive: z
+      .union([z.number(), z.string()])
+      .refine((v) => parseKeepAlive(v) !== undefined, "must be a duration: seconds, a string such as '5m', 0 to unload at once or -1 to keep loaded")
+      .nullish(),
   })
   .loose();
 
@@ -99,6 +105,7 @@ export function parseChatRequest(body: unknown): NormalizedChatRequest {
     parallelToolCalls: r.parallel_tool_calls ?? undefined,
     responseFormat: r.response_format ? { type: r.response_format.type, jsonSchema: r.response_format.json_schema } : undefined,
     user: r.user ?? undefined,
+    keepAliveMs: r.keep_alive == null ? undefined : parseKeepAlive(r.keep_alive),
     passthrough,
   };
 }

@@ -1,16 +1,20 @@
 /** @module The local pool provider: chat over the Bus to gpu-node workers, models from the live registry. */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
-import { invalidRequest, modelNotFound } from "@switchyard/shared/errors";
+import { type GatewayError, invalidRequest, modelNotFound } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type NormalizedChatRequest, textOnly } from "../chat/normalized.ts";
+import type { DispatchMode } from "../pool/pick-worker.ts";
+import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
 import type { ChatCallContext, ModelCard, Provider } from "./provider.ts";
 
 export interface LocalPoolOptions {
   acceptTimeoutMs: number;
   idleTimeoutMs: number;
+  /** How requests for a model pick their worker (routing config, else the gateway's default). */
+  dispatchMode: (model: string) => DispatchMode;
 }
 
 export class LocalPoolProvider implements Provider {
@@ -20,6 +24,7 @@ export class LocalPoolProvider implements Provider {
     private readonly bus: Bus,
     private readonly subjects: Subjects,
     private readonly registry: WorkerRegistry,
+    private readonly dispatcher: PoolDispatcher,
     private readonly options: LocalPoolOptions,
   ) {}
 
@@ -39,10 +44,7 @@ export class LocalPoolProvider implements Provider {
       if (content === null) throw invalidRequest(`The model '${request.model}' does not accept image inputs.`, `messages[${i}].content`, "unsupported_content");
       return { role: m.role, content, ...(m.name ? { name: m.name } : {}) };
     });
-    return streamChat(
-      this.bus,
-      this.subjects,
-      {
+    const wire = {
         requestId: ctx.requestId,
         model: request.model,
         messages,
@@ -57,14 +59,17 @@ export class LocalPoolProvider implements Provider {
         },
         deadlineUnixMs: ctx.deadlineUnixMs,
         correlationId: ctx.requestId,
-      },
-      {
-        acceptTimeoutMs: this.options.acceptTimeoutMs,
-        idleTimeoutMs: this.options.idleTimeoutMs,
-        signal: ctx.signal,
-        // No worker ever served this model: it is unknown, not merely unavailable.
-        mapAcceptError: (err) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
-      },
+        keepAliveMs: request.keepAliveMs,
+    };
+    const options = {
+      acceptTimeoutMs: this.options.acceptTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      signal: ctx.signal,
+      // No worker ever served this model: it is unknown, not merely unavailable.
+      mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
+    };
+    return this.dispatcher.run(request.model, this.options.dispatchMode(request.model), ctx.signal, (subject) =>
+      streamChat(this.bus, this.subjects, wire, { ...options, subject }),
     );
   }
 }

@@ -4,6 +4,8 @@
  * start with a message naming it.
  */
 import { z } from "zod";
+import { DISPATCH_MODES, type DispatchMode } from "../pool/pick-worker.ts";
+import { globToRegExp, isGlob } from "./glob.ts";
 
 export const PROVIDER_NAMES = ["openai", "anthropic", "groq", "local"] as const;
 export type ProviderName = (typeof PROVIDER_NAMES)[number];
@@ -33,6 +35,8 @@ const ModelEntrySchema = z
     params: ParamDefaultsSchema.optional(),
     /** Model names tried in order when this one answers 404/429/5xx/timeout before streaming. */
     fallbacks: z.array(z.string().min(1)).optional(),
+    /** Local models: how a request picks its worker (default: the gateway's SY_DISPATCH). */
+    dispatch: z.enum(DISPATCH_MODES).optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
@@ -84,3 +88,11 @@ export function parseRouteConfig(json: unknown, source = "config"): RouteConfig 
 export const isProviderName = (name: string): name is ProviderName => (PROVIDER_NAMES as readonly string[]).includes(name);
 
 export const emptyRouteConfig = (): RouteConfig => ({ providers: {}, models: [] });
+
+/** The dispatch mode of a local model: the first entry naming it (exact, then globs), else the default. */
+export function dispatchModes(config: RouteConfig, fallback: DispatchMode): (model: string) => DispatchMode {
+  const entries = config.models.filter((e) => e.dispatch !== undefined && e.provider === "local");
+  const exact = new Map(entries.filter((e) => !isGlob(e.name)).map((e) => [e.model ?? e.name, e.dispatch as DispatchMode]));
+  const globs = entries.filter((e) => isGlob(e.name)).map((e) => ({ re: globToRegExp(e.name), mode: e.dispatch as DispatchMode }));
+  return (model) => exact.get(model) ?? globs.find((g) => g.re.test(model))?.mode ?? fallback;
+}

@@ -75,6 +75,11 @@ export async function* streamedRequest<C extends SequencedChunk>(bus: Bus, o: St
       const reply = await bus.request(o.subject, o.encode(streamSubject), { timeoutMs: o.acceptTimeoutMs });
       first = o.decode(reply.data);
     } catch (err) {
+      // A worker that answers after the timeout must not generate for nobody.
+      if (err instanceof BusTimeoutError) {
+        accepted = true;
+        cancel("accept timed out");
+      }
       const e = toGatewayError(err, o.what);
       throw o.mapAcceptError ? o.mapAcceptError(e) : e;
     }

@@ -1,6 +1,9 @@
 /**
- * @module The gateway's live view of the workers: it watches the workers bucket and forgets
- * a worker whose last status is older than the ttl (a bucket's max_age expiry sends no event).
+ * @module The gateway's live view of the workers. Statuses come from the workers bucket
+ * (read once on start, then watched) and from the workers' status subject (every change);
+ * the newest per worker wins (status_seq). A worker whose last status is older than the ttl
+ * is forgotten (a bucket's max_age expiry sends no event), and so, until it speaks again, is
+ * one the dispatcher found dead.
  */
 import type { Bus, KvWatch } from "../bus/bus.ts";
 import type { Subjects } from "../bus/subjects.ts";
@@ -27,6 +30,10 @@ export class WorkerRegistry {
   #stopped = false;
   #firstSync: Promise<void>;
   #markSynced: () => void = () => {};
+  #listeners = new Set<(workerId: string) => void>();
+  /** Workers found dead, with the status_seq they had then: ignored until a newer status. */
+  #suspect = new Map<string, number>();
+  #statusSub: { unsubscribe(): void } | undefined;
 
   constructor(
     private readonly bus: Bus,
@@ -52,6 +59,8 @@ export class WorkerRegistry {
     while (!this.#stopped) {
       try {
         await this.bus.ready();
+        // Core subscriptions survive reconnects; made once.
+        this.#statusSub ??= this.bus.subscribe(this.subjects.statusAll, (msg) => this.#onEntry(statusKey(msg.subject), msg.data));
         const kv = await this.bus.kv(this.subjects.workersBucket, { ttlMs: this.options.ttlMs });
         this.#watch = await kv.watch((entry) => this.#onEntry(entry.key, entry.value));
         // KV watches deliver the initial values promptly; give them a moment before claiming sync.
@@ -67,23 +76,53 @@ export class WorkerRegistry {
   #onEntry(key: string, value: Uint8Array | null): void {
     if (value === null) {
       this.#workers.delete(key);
+      this.#suspect.delete(key);
+      this.#emit(key);
       return;
     }
     try {
       const status = decodeWorkerStatus(value);
-      this.#workers.set(key, status);
+      const known = this.#workers.get(status.workerId);
+      // The same process's older status (the bucket and the subject race): keep the newer.
+      if (known && known.startedUnixMs === status.startedUnixMs && known.statusSeq >= status.statusSeq) return;
+      this.#workers.set(status.workerId, status);
+      const suspectAt = this.#suspect.get(status.workerId);
+      if (suspectAt !== undefined && (status.statusSeq > suspectAt || status.startedUnixMs !== known?.startedUnixMs)) this.#suspect.delete(status.workerId);
       for (const m of status.models) this.#everSeen.add(m.id);
+      this.#emit(status.workerId);
     } catch (err) {
       this.options.log?.(`worker registry: ignoring entry ${key}: ${(err as Error).message}`);
     }
+  }
+
+  #emit(workerId: string): void {
+    for (const listener of this.#listeners) listener(workerId);
+  }
+
+  /** Called with a worker's id whenever its status changes or it goes away. */
+  onChange(listener: (workerId: string) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The dispatcher found this worker dead (no responders): leave it out until it announces again. */
+  forget(workerId: string): void {
+    const status = this.#workers.get(workerId);
+    if (!status) return;
+    this.#suspect.set(workerId, status.statusSeq);
+    this.#emit(workerId);
+  }
+
+  worker(workerId: string): WorkerStatus | undefined {
+    return this.workers().find((w) => w.workerId === workerId);
   }
 
   /** Workers whose status is fresher than the ttl. */
   workers(now = Date.now()): WorkerStatus[] {
     const live: WorkerStatus[] = [];
     for (const [id, status] of this.#workers) {
-      if (now - status.updatedUnixMs <= this.options.ttlMs) live.push(status);
-      else this.#workers.delete(id);
+      if (now - status.updatedUnixMs > this.options.ttlMs) this.#workers.delete(id);
+      else if (!this.#suspect.has(id)) live.push(status);
     }
     return live;
   }
@@ -94,6 +133,7 @@ export class WorkerRegistry {
     for (const w of this.workers(now)) {
       if ((w.kind || "llm") !== kind) continue;
       for (const m of w.models) {
+        if (m.state === "failed") continue;
         const seen = byId.get(m.id);
         if (seen) seen.workers += 1;
         else
@@ -121,5 +161,9 @@ export class WorkerRegistry {
   stop(): void {
     this.#stopped = true;
     this.#watch?.stop();
+    this.#statusSub?.unsubscribe();
   }
 }
+
+/** The worker id is the status subject's last token. */
+const statusKey = (subject: string): string => subject.slice(subject.lastIndexOf(".") + 1);

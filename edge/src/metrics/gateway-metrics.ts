@@ -1,0 +1,101 @@
+/**
+ * @module The gateway's Prometheus metrics (prom-client, a registry of its own per gateway):
+ * requests, latency, time to first token and tokens per model and target; the pool's slots
+ * and queues; model states as the workers report them; the bus connection.
+ */
+import type { Bus } from "@switchyard/shared/bus/bus";
+import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
+import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
+
+const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
+
+export class GatewayMetrics {
+  readonly registry = new Registry();
+  readonly requests: Counter<"model" | "target" | "status">;
+  readonly latency: Histogram<"model" | "target">;
+  readonly ttft: Histogram<"model" | "target">;
+  readonly tokens: Counter<"model" | "target" | "kind">;
+  readonly queueWait: Histogram<"model" | "outcome">;
+
+  constructor(bus: Bus, registry: WorkerRegistry, pool: PoolDispatcher) {
+    const registers = [this.registry];
+    this.requests = new Counter({ name: "switchyard_requests_total", help: "Chat requests by model, target and HTTP status", labelNames: ["model", "target", "status"], registers });
+    this.latency = new Histogram({ name: "switchyard_request_duration_seconds", help: "Time from request to last byte", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
+    this.ttft = new Histogram({ name: "switchyard_time_to_first_token_seconds", help: "Time from request to first token", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
+    this.tokens = new Counter({ name: "switchyard_tokens_total", help: "Tokens by kind (prompt, completion)", labelNames: ["model", "target", "kind"], registers });
+    this.queueWait = new Histogram({ name: "switchyard_queue_wait_seconds", help: "Time requests waited for a slot, by outcome", labelNames: ["model", "outcome"], buckets: LATENCY_BUCKETS, registers });
+    const slots = (name: string, help: string, pick: (m: { slotsTotal: number; slotsBusy: number }) => number) =>
+      new Gauge({
+        name,
+        help,
+        labelNames: ["model"],
+        registers,
+        collect() {
+          this.reset();
+          const sums = new Map<string, number>();
+          for (const w of registry.workers()) if ((w.kind || "llm") === "llm") for (const m of w.models) sums.set(m.id, (sums.get(m.id) ?? 0) + pick(m));
+          for (const [model, n] of sums) this.set({ model }, n);
+        },
+      });
+    slots("switchyard_pool_slots_total", "Slots in the pool per model", (m) => m.slotsTotal);
+    slots("switchyard_pool_slots_busy", "Busy slots in the pool per model", (m) => m.slotsBusy);
+    new Gauge({
+      name: "switchyard_pool_models",
+      help: "Workers holding each model, by state (available, loading, loaded, failed)",
+      labelNames: ["model", "state"],
+      registers,
+      collect() {
+        this.reset();
+        const counts = new Map<string, { model: string; state: string; n: number }>();
+        for (const w of registry.workers())
+          for (const m of w.models) {
+            const k = `${m.id}\u0000${m.state}`;
+            const c = counts.get(k) ?? { model: m.id, state: m.state, n: 0 };
+            c.n += 1;
+            counts.set(k, c);
+          }
+        for (const c of counts.values()) this.set({ model: c.model, state: c.state }, c.n);
+      },
+    });
+    new Gauge({
+      name: "switchyard_queue_length",
+      help: "Requests waiting for a slot, per model",
+      labelNames: ["model"],
+      registers,
+      collect() {
+        this.reset();
+        for (const q of pool.queues()) this.set({ model: q.model }, q.length);
+      },
+    });
+    new Gauge({
+      name: "switchyard_pool_workers",
+      help: "Live workers in the registry, by kind",
+      labelNames: ["kind"],
+      registers,
+      collect() {
+        this.reset();
+        for (const w of registry.workers()) this.inc({ kind: w.kind || "llm" });
+      },
+    });
+    new Gauge({
+      name: "switchyard_nats_connected",
+      help: "1 while the bus is connected",
+      labelNames: ["bus"],
+      registers,
+      collect() {
+        this.set({ bus: bus.kind }, bus.isConnected() ? 1 : 0);
+      },
+    });
+  }
+
+  /** One finished chat call. */
+  observe(model: string, target: string, status: number, latencyMs: number, ttftMs: number | null, promptTokens: number, completionTokens: number): void {
+    const labels = { model, target };
+    this.requests.inc({ ...labels, status: String(status) });
+    this.latency.observe(labels, latencyMs / 1000);
+    if (ttftMs !== null) this.ttft.observe(labels, ttftMs / 1000);
+    if (promptTokens > 0) this.tokens.inc({ ...labels, kind: "prompt" }, promptTokens);
+    if (completionTokens > 0) this.tokens.inc({ ...labels, kind: "completion" }, completionTokens);
+  }
+}

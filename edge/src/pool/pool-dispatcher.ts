@@ -1,0 +1,337 @@
+/**
+ * @module Slot-exact dispatch to the gpu-node pool. A request starts only on a worker that
+ * has a free slot for its model, as this gateway sees it: the worker's last status (sent at
+ * every slot change) and the requests this gateway has in flight there, whichever is
+ * higher. Other gateways make that picture stale, so the worker has the last word: it
+ * answers worker_busy at once, and the request goes back to the head of the queue. While
+ * every slot is taken, requests wait in a bounded FIFO queue per model; a full queue is a
+ * 429 and a wait past the limit a 503, each with a retry-after from the backlog ahead and
+ * the pool's measured service time. A request whose worker dies before it started is sent
+ * once to another worker.
+ */
+import type { Subjects } from "@switchyard/shared/bus/subjects";
+import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
+import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
+import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
+import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
+
+export interface PoolOptions {
+  /** Requests that may wait per model. */
+  queueMax: number;
+  /** Longest a request waits for a slot. */
+  queueTimeoutMs: number;
+  log?: (message: string) => void;
+  /** How long each granted request waited, and whether it got a slot ("granted", "timeout", "full", "cancelled"). */
+  onQueueWait?: (model: string, seconds: number, outcome: string) => void;
+}
+
+interface Claim {
+  /** Undefined on the queue-group path (no worker known to the registry). */
+  workerId: string | undefined;
+  subject: string;
+  grantedAt: number;
+}
+
+interface Waiter {
+  mode: DispatchMode;
+  exclude: ReadonlySet<string>;
+  lastError: GatewayError | undefined;
+  grant(claim: Claim): void;
+  fail(err: GatewayError): void;
+}
+
+/** Errors after which the same request may go to another worker (nothing reached the client yet). */
+const WORKER_REFUSED = new Set(["worker_busy", "worker_draining"]);
+const WORKER_DEAD = new Set(["worker_lost", "worker_timeout", "no_worker_available", "worker_shutdown"]);
+const WORKER_CANNOT = new Set(["model_load_failed", "insufficient_memory"]);
+/** A busy answer on the queue-group path is retried after this long. */
+const GROUP_RETRY_MS = 100;
+/** A worker that answered busy is left out until its next status, or this long at most. */
+const BUSY_MARK_MS = 1_000;
+/** Service time assumed for retry-after until one is measured. */
+const DEFAULT_SERVICE_MS = 1_000;
+
+export class PoolDispatcher {
+  readonly #queues = new Map<string, Waiter[]>();
+  readonly #inFlight = new Map<string, number>();
+  readonly #busyMarks = new Map<string, { seq: number; until: number }>();
+  readonly #serviceMs = new Map<string, number>();
+  #turn = 0;
+  #ticker: NodeJS.Timeout | undefined;
+
+  constructor(
+    private readonly registry: WorkerRegistry,
+    private readonly subjects: Subjects,
+    private readonly options: PoolOptions,
+  ) {
+    registry.onChange(() => this.#pumpAll());
+  }
+
+  /** Streams a chat through the pool: waits for a slot, starts it, retries as the protocol allows. */
+  async *run(
+    model: string,
+    mode: DispatchMode,
+    signal: AbortSignal,
+    start: (subject: string) => AsyncGenerator<ChatEvent, void, undefined>,
+  ): AsyncGenerator<ChatEvent, void, undefined> {
+    const since = Date.now();
+    const exclude = new Set<string>();
+    let front = false;
+    let resent = false;
+    let lastError: GatewayError | undefined;
+    for (;;) {
+      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError });
+      const events = start(claim.subject);
+      let first: IteratorResult<ChatEvent, void>;
+      try {
+        first = await events.next();
+      } catch (err) {
+        this.#release(model, claim, false);
+        const e = GatewayError.from(err);
+        const code = e.code ?? "";
+        if (signal.aborted || claim.workerId === undefined) {
+          if (claim.workerId === undefined && code === "worker_busy" && !signal.aborted) {
+            this.#mark(`\u0000group\u0000${model}`, -1, GROUP_RETRY_MS);
+            front = true;
+            continue;
+          }
+          throw e;
+        }
+        if (WORKER_REFUSED.has(code)) {
+          this.#mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
+        } else if (WORKER_DEAD.has(code) && !resent) {
+          resent = true;
+          this.options.log?.(`worker ${claim.workerId} failed before starting (${code}); sending the request to another worker`);
+          this.registry.forget(claim.workerId);
+          exclude.add(claim.workerId);
+        } else if (WORKER_CANNOT.has(code)) {
+          exclude.add(claim.workerId);
+        } else throw e;
+        lastError = e;
+        front = true;
+        continue;
+      }
+      let ok = false;
+      try {
+        if (!first.done) {
+          yield first.value;
+          yield* events;
+        }
+        ok = true;
+      } finally {
+        // A consumer that stops early must stop the worker too.
+        if (!ok) await events.return(undefined);
+        this.#release(model, claim, ok);
+      }
+      return;
+    }
+  }
+
+  /** Queue lengths and the longest wait now, per model, for /admin/workers and metrics. */
+  queues(): Array<{ model: string; length: number; serviceMs: number }> {
+    return [...this.#queues.entries()].map(([model, q]) => ({ model, length: q.length, serviceMs: this.#serviceMs.get(model) ?? 0 }));
+  }
+
+  queueLength(model: string): number {
+    return this.#queues.get(model)?.length ?? 0;
+  }
+
+  async #claim(
+    model: string,
+    mode: DispatchMode,
+    signal: AbortSignal,
+    o: { exclude: ReadonlySet<string>; front: boolean; since: number; lastError: GatewayError | undefined },
+  ): Promise<Claim> {
+    if (signal.aborted) throw cancelled();
+    const queue = this.#queue(model);
+    if (queue.length === 0 || o.front) {
+      const claim = this.#tryGrant(model, mode, o.exclude, o.lastError);
+      if (claim) return claim;
+    }
+    if (!o.front && queue.length >= this.options.queueMax) {
+      this.options.onQueueWait?.(model, 0, "full");
+      throw this.#queueError(429, model, queue.length);
+    }
+    return new Promise<Claim>((resolve, reject) => {
+      const done = () => {
+        clearTimeout(timer);
+        signal.removeEventListener("abort", onAbort);
+        const i = queue.indexOf(waiter);
+        if (i >= 0) queue.splice(i, 1);
+      };
+      const waiter: Waiter = {
+        mode,
+        exclude: o.exclude,
+        lastError: o.lastError,
+        grant: (claim) => {
+          done();
+          this.options.onQueueWait?.(model, (Date.now() - o.since) / 1000, "granted");
+          resolve(claim);
+        },
+        fail: (err) => {
+          done();
+          reject(err);
+        },
+      };
+      const timer = setTimeout(
+        () => {
+          const ahead = queue.indexOf(waiter);
+          done();
+          this.options.onQueueWait?.(model, (Date.now() - o.since) / 1000, "timeout");
+          reject(this.#queueError(503, model, Math.max(0, ahead)));
+        },
+        Math.max(0, o.since + this.options.queueTimeoutMs - Date.now()),
+      );
+      // A client that goes away leaves the queue at once.
+      const onAbort = () => {
+        done();
+        this.options.onQueueWait?.(model, (Date.now() - o.since) / 1000, "cancelled");
+        reject(cancelled());
+      };
+      signal.addEventListener("abort", onAbort, { once: true });
+      if (o.front) queue.unshift(waiter);
+      else queue.push(waiter);
+      this.#startTicker();
+    });
+  }
+
+  /** A claim on a free slot now, undefined if none is free, or an error if nothing can ever serve it. */
+  #tryGrant(model: string, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined): Claim | undefined {
+    const candidates = mode === "queue-group" ? undefined : this.#candidates(model, exclude);
+    if (candidates === undefined) {
+      if (this.#marked(`\u0000group\u0000${model}`, -1)) return undefined;
+      return { workerId: undefined, subject: this.subjects.chat(model), grantedAt: performance.now() };
+    }
+    if (candidates.length === 0) throw lastError ?? serviceUnavailable(`No worker is available for model '${model}'.`, "no_worker_available");
+    const pick = pickWorker(candidates, mode, this.#turn++);
+    if (!pick) return undefined;
+    const k = key(pick.workerId, model);
+    this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + 1);
+    return { workerId: pick.workerId, subject: this.subjects.workerChat(pick.workerId), grantedAt: performance.now() };
+  }
+
+  /** Workers that serve the model and take work; undefined when the registry knows none (queue-group path). */
+  #candidates(model: string, exclude: ReadonlySet<string>): Candidate[] | undefined {
+    let known = false;
+    const out: Candidate[] = [];
+    for (const w of this.registry.workers()) {
+      if ((w.kind || "llm") !== "llm") continue;
+      const m = w.models.find((x) => x.id === model);
+      if (!m) continue;
+      known = true;
+      if (w.draining || m.state === "failed" || exclude.has(w.workerId)) continue;
+      const k = key(w.workerId, model);
+      const busy = Math.max(m.slotsBusy, this.#inFlight.get(k) ?? 0);
+      const free = this.#marked(k, w.statusSeq) ? 0 : m.slotsTotal - busy;
+      out.push({ workerId: w.workerId, state: m.state, free, tokensPerSecond: m.tokensPerSecond });
+    }
+    return known ? out : undefined;
+  }
+
+  #release(model: string, claim: Claim, completed: boolean): void {
+    if (claim.workerId !== undefined) {
+      const k = key(claim.workerId, model);
+      const n = (this.#inFlight.get(k) ?? 1) - 1;
+      if (n > 0) this.#inFlight.set(k, n);
+      else this.#inFlight.delete(k);
+    }
+    if (completed) {
+      const ms = performance.now() - claim.grantedAt;
+      const prev = this.#serviceMs.get(model);
+      this.#serviceMs.set(model, prev === undefined ? ms : 0.8 * prev + 0.2 * ms);
+    }
+    this.#pump(model);
+  }
+
+  #mark(k: string, seq: number, ms: number): void {
+    this.#busyMarks.set(k, { seq, until: Date.now() + ms });
+  }
+
+  /** True while a busy mark holds: no newer status from that worker, and not yet expired. */
+  #marked(k: string, seq: number): boolean {
+    const mark = this.#busyMarks.get(k);
+    if (!mark) return false;
+    if (seq > mark.seq || Date.now() >= mark.until) {
+      this.#busyMarks.delete(k);
+      return false;
+    }
+    return true;
+  }
+
+  #pump(model: string): void {
+    const queue = this.#queues.get(model);
+    while (queue && queue.length > 0) {
+      const head = queue[0]!;
+      let claim: Claim | undefined;
+      try {
+        claim = this.#tryGrant(model, head.mode, head.exclude, head.lastError);
+      } catch (err) {
+        head.fail(GatewayError.from(err));
+        continue;
+      }
+      if (!claim) return;
+      head.grant(claim);
+    }
+  }
+
+  #pumpAll(): void {
+    for (const model of this.#queues.keys()) this.#pump(model);
+  }
+
+  /** Statuses from other gateways' work and expiring busy marks free slots too: look again every 100 ms. */
+  #startTicker(): void {
+    if (this.#ticker) return;
+    this.#ticker = setInterval(() => {
+      this.#pumpAll();
+      if ([...this.#queues.values()].every((q) => q.length === 0)) {
+        clearInterval(this.#ticker);
+        this.#ticker = undefined;
+      }
+    }, GROUP_RETRY_MS);
+    this.#ticker.unref();
+  }
+
+  #queue(model: string): Waiter[] {
+    let q = this.#queues.get(model);
+    if (!q) {
+      q = [];
+      this.#queues.set(model, q);
+    }
+    return q;
+  }
+
+  #slots(model: string): number {
+    let slots = 0;
+    for (const w of this.registry.workers()) {
+      const m = w.models.find((x) => x.id === model);
+      if (m && !w.draining && m.state !== "failed") slots += m.slotsTotal;
+    }
+    return slots;
+  }
+
+  #queueError(status: 429 | 503, model: string, ahead: number): GatewayError {
+    const retryAfter = String(retryAfterSeconds(ahead, this.#serviceMs.get(model) ?? DEFAULT_SERVICE_MS, this.#slots(model)));
+    if (status === 429)
+      return new GatewayError(`Every slot for '${model}' is busy and ${this.options.queueMax} requests are already waiting; retry after ${retryAfter} s.`, {
+        status,
+        type: "rate_limit_error",
+        code: "queue_full",
+        headers: { "retry-after": retryAfter },
+      });
+    return new GatewayError(`No slot for '${model}' became free within ${this.options.queueTimeoutMs} ms; retry after ${retryAfter} s.`, {
+      status,
+      type: "server_error",
+      code: "queue_timeout",
+      headers: { "retry-after": retryAfter },
+    });
+  }
+
+  stop(): void {
+    clearInterval(this.#ticker);
+    this.#ticker = undefined;
+  }
+}
+
+const key = (workerId: string, model: string) => `${workerId}\u0000${model}`;
+
+const cancelled = () => new GatewayError("The client went away while the request waited for a slot.", { status: 499, type: "invalid_request_error", code: "cancelled" });
