@@ -9,6 +9,7 @@ import { fileURLToPath } from "node:url";
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { OfflineTts } from "sherpa-onnx-node";
 import type { Gateway } from "../../edge/src/gateway.ts";
+import { inheritedEnv } from "./inherited-env.ts";
 import { spawnWorker, startEmbeddedReady, startNatsGateway, waitForRegistry } from "./stack-parts.ts";
 import { WORKER_TRACE_ENV, WORKER_TRACE_PREFIX, type WorkerReport } from "./tts-trace.ts";
 
@@ -43,15 +44,6 @@ export interface TtsStackSettings {
 }
 
 const PROBE = fileURLToPath(new URL("./tts-worker-probe.ts", import.meta.url));
-
-/** Settings in this shell that would change what is measured (or reach a real database) are not passed on. */
-const DROPPED = /^(NATS_URL|DATABASE_URL|SWITCHYARD_|SY_|TTS_|VOICE_MAP|VOICES_DIR|MODELS_DIR|LLAMA_|ADMIN_TOKEN|CORS_ORIGINS|(OPENAI|ANTHROPIC|GROQ)_)/;
-
-function inheritedEnv(): Record<string, string | undefined> {
-  const env: Record<string, string | undefined> = { ...process.env };
-  for (const k of Object.keys(env)) if (DROPPED.test(k)) delete env[k];
-  return env;
-}
 
 let stacks = 0;
 

@@ -16,7 +16,7 @@ export interface TestGateway {
   stop(): Promise<void>;
 }
 
-export async function startGateway(natsUrl: string, prefix: string): Promise<TestGateway> {
+export async function startGateway(natsUrl: string, prefix: string, env: Record<string, string> = {}): Promise<TestGateway> {
   const config = gatewayConfigFromEnv({
     PORT: "0",
     NATS_URL: natsUrl,
@@ -25,10 +25,11 @@ export async function startGateway(natsUrl: string, prefix: string): Promise<Tes
     WORKER_IDLE_TIMEOUT_MS: "1500",
     ACCEPT_TIMEOUT_MS: "2000",
     REQUEST_TIMEOUT_MS: "30000",
+    ...env,
   });
   const bus = NatsBus.start({ servers: natsUrl, name: "test-gateway" });
   const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger });
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env });
   const server = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,

@@ -10,9 +10,22 @@ export interface WorkerProcess {
   output(): string;
 }
 
-export async function spawnGpuNode(opts: { natsUrl: string; modelsDir: string; workerId: string; env?: Record<string, string> }): Promise<WorkerProcess> {
+export interface GpuNodeOptions {
+  natsUrl: string;
+  modelsDir: string;
+  workerId: string;
+  slots?: number;
+  /** Serve /metrics on this port. */
+  metricsPort?: number;
+  env?: Record<string, string>;
+}
+
+export async function spawnGpuNode(opts: GpuNodeOptions): Promise<WorkerProcess> {
+  const args = ["--models", opts.modelsDir, "--worker-id", opts.workerId, "--threads", "1", "--gpu", "false"];
+  if (opts.slots !== undefined) args.push("--slots", String(opts.slots));
+  if (opts.metricsPort !== undefined) args.push("--metrics-port", String(opts.metricsPort));
   // node with tsx's loader rather than the tsx CLI: one process, so a SIGKILL really kills the worker.
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/gpu-node/src/main.ts", "--models", opts.modelsDir, "--worker-id", opts.workerId, "--threads", "1", "--gpu", "false"], {
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/gpu-node/src/main.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, NATS_URL: opts.natsUrl, SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500", SY_STATUS_TTL_MS: "2000", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],
