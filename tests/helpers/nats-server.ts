@@ -13,6 +13,8 @@ export interface NatsServer {
   url: string;
   port: number;
   wsUrl: string;
+  /** Stops the server and starts it again on the same ports and JetStream folder. */
+  restart(opts?: { downMs?: number }): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,16 +32,25 @@ export async function startNatsServer(opts: { port?: number } = {}): Promise<Nat
     ].join("\n"),
   );
   const bin = process.env.NATS_SERVER_BIN ?? "nats-server";
-  const child = spawn(bin, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
-  let stderr = "";
-  child.stderr?.on("data", (d: Buffer) => {
-    stderr += d.toString();
-  });
-  await waitForPort(port, child, () => stderr);
+  const launch = async () => {
+    const child = spawn(bin, ["-c", conf], { stdio: ["ignore", "ignore", "pipe"] });
+    let stderr = "";
+    child.stderr?.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    await waitForPort(port, child, () => stderr);
+    return child;
+  };
+  let child = await launch();
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     wsUrl: `ws://127.0.0.1:${wsPort}`,
+    async restart({ downMs = 0 } = {}) {
+      await stopChild(child);
+      await new Promise((r) => setTimeout(r, downMs));
+      child = await launch();
+    },
     async stop() {
       await stopChild(child);
       await rm(dir, { recursive: true, force: true });
