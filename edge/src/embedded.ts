@@ -5,7 +5,7 @@
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { gpuNodeConfig, type RunningGpuNode, startGpuNode } from "@switchyard/gpu-node";
-import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
+import { DEMO_MODEL_FILE, defaultModelsDir, writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
 import { type RunningTtsNode, startTtsNode, ttsNodeConfig } from "@switchyard/tts-node";
 import { writeDemoVoice } from "@switchyard/tts-node/demo-voice/write-demo-voice";
 import type { Bus } from "@switchyard/shared/bus/bus";
@@ -41,7 +41,7 @@ export async function ensureDemoVoice(voicesDir: string, log: Logger): Promise<v
 export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<void> {
   const existing = await readdir(modelsDir).catch(() => [] as string[]);
   if (existing.some((f) => f.toLowerCase().endsWith(".gguf"))) return;
-  const path = await writeTinyLlamaGguf(join(modelsDir, "demo-tiny.gguf"), { seed: 42 });
+  const path = await writeTinyLlamaGguf(join(modelsDir, DEMO_MODEL_FILE), { seed: 42 });
   log.info(`generated demo model ${path}`);
 }
 
@@ -49,7 +49,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   // Read first: a bad config file stops the start before anything is spawned.
   const routeConfig = loadRouteConfig(config.configPath);
   const dataDir = config.dataDir === "memory" ? "./.switchyard" : config.dataDir;
-  const modelsDir = config.modelsDir ?? join(dataDir, "models");
+  const modelsDir = defaultModelsDir({ MODELS_DIR: config.modelsDir, SWITCHYARD_DATA_DIR: config.dataDir });
   const voicesDir = env.VOICES_DIR || join(dataDir, "voices");
   await ensureDemoModel(modelsDir, log);
   await ensureDemoVoice(voicesDir, log);

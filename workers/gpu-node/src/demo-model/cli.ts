@@ -1,9 +1,11 @@
 /** @module demo-model/cli — `npm run make-demo-model`: writes the tiny demo GGUF to disk. */
-import { resolve } from "node:path";
+import { join, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { DEFAULT_DEMO_MODEL_PATH, writeTinyLlamaGguf } from "./tiny-llama.ts";
+import { DEMO_MODEL_FILE, defaultModelsDir, writeTinyLlamaGguf } from "./tiny-llama.ts";
 
-const USAGE = `usage: make-demo-model [--out <path>] [--seed N]   (default out: ${DEFAULT_DEMO_MODEL_PATH})`;
+// The folder `npm start` reads: MODELS_DIR, else $SWITCHYARD_DATA_DIR/models.
+const DEFAULT_OUT = join(defaultModelsDir(process.env), DEMO_MODEL_FILE);
+const USAGE = `usage: make-demo-model [--out <path>] [--seed N]   (default out: ${DEFAULT_OUT})`;
 
 function fail(message: string): never {
   console.error(`${message}\n${USAGE}`);
@@ -14,7 +16,7 @@ let parsed: { out: string; seed?: string | undefined; help: boolean };
 try {
   parsed = parseArgs({
     options: {
-      out: { type: "string", default: DEFAULT_DEMO_MODEL_PATH },
+      out: { type: "string", default: DEFAULT_OUT },
       seed: { type: "string" },
       help: { type: "boolean", short: "h", default: false },
     },

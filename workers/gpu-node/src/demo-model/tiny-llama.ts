@@ -9,8 +9,18 @@ export interface TinyLlamaOptions {
   name?: string;
 }
 
-/** Where `npm run make-demo-model` and the embedded mode put the demo model. */
-export const DEFAULT_DEMO_MODEL_PATH = "./.switchyard/models/demo-tiny.gguf";
+/** File name of the demo model in a models folder. */
+export const DEMO_MODEL_FILE = "demo-tiny.gguf";
+
+/**
+ * The models folder `npm start` reads, and so where `npm run make-demo-model` writes:
+ * MODELS_DIR, else $SWITCHYARD_DATA_DIR/models, else ./.switchyard/models.
+ */
+export function defaultModelsDir(env: Record<string, string | undefined>): string {
+  if (env.MODELS_DIR) return env.MODELS_DIR;
+  const data = env.SWITCHYARD_DATA_DIR && env.SWITCHYARD_DATA_DIR !== "memory" ? env.SWITCHYARD_DATA_DIR : "./.switchyard";
+  return `${data.replace(/\/+$/, "")}/models`;
+}
 
 /** Shapes chosen to land near 0.5 MB of F32 while still exercising attention and the FFN. */
 export const TINY_LLAMA_SHAPE = {
