@@ -12,7 +12,7 @@ import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { freePort } from "./helpers/free-port.ts";
 import { type TestGateway, startGateway } from "./helpers/gateway.ts";
-import { scrape, total } from "./helpers/metrics.ts";
+import { scrape, total } from "./helpers/prom-text.ts";
 import { stopChild } from "./helpers/nats-server.ts";
 import { spawnGpuNode, type WorkerProcess } from "./helpers/processes.ts";
 import { postRaw, waitFor } from "./helpers/stack.ts";

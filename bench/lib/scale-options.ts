@@ -38,13 +38,13 @@ export interface ScaleOptions {
   settleMs: number;
 }
 
-export const SCALE_USAGE = `npm run bench:scale -- [options]
+export const SCALE_USAGE = `npm run bench:scale -- [options]   (defaults take about 4 minutes on 2 cores)
   --sections LIST        comma list of ${SECTIONS.join(", ")} (BENCH_SCALE_SECTIONS, default all)
   --workers N            pool workers, scale measures 1..N (BENCH_SCALE_WORKERS, default 3)
   --threads N            llama.cpp threads per worker and for llama-server
                          (BENCH_SCALE_THREADS, default cores / workers, at least 1)
   --context-size N       context per slot (BENCH_SCALE_CONTEXT_SIZE, default 2048)
-  --rounds N             measured rounds per section (BENCH_SCALE_ROUNDS, default 3)
+  --rounds N             measured rounds per section (BENCH_SCALE_ROUNDS, default 5)
   --warmup N             unmeasured rounds first (BENCH_SCALE_WARMUP, default 1)
   --max-tokens N         tokens per long stream, scale and server (BENCH_SCALE_MAX_TOKENS, default 256)
   --streams-per-worker N concurrent streams per worker in scale (BENCH_SCALE_STREAMS_PER_WORKER, default 2)
@@ -53,7 +53,7 @@ export const SCALE_USAGE = `npm run bench:scale -- [options]
   --ttft-seconds N       seconds of short requests per TTFT run (BENCH_SCALE_TTFT_SECONDS, default 5)
   --short-tokens N       max_tokens of the short requests (BENCH_SCALE_SHORT_TOKENS, default 8)
   --long-tokens N        max_tokens of the long ones beside them (BENCH_SCALE_LONG_TOKENS, default 1000)
-  --overhead-seconds N   seconds per dispatch-overhead run (BENCH_SCALE_OVERHEAD_SECONDS, default 2)
+  --overhead-seconds N   seconds per dispatch-overhead run (BENCH_SCALE_OVERHEAD_SECONDS, default 3)
   --server-slots N       slots of the worker compared with llama-server (BENCH_SCALE_SERVER_SLOTS, default 8)
   --llama-server PATH    llama-server binary (LLAMA_SERVER_BIN, default ${DEFAULT_LLAMA_SERVER_BIN})
   --temperature T        (BENCH_SCALE_TEMPERATURE, default 0.8)
@@ -82,17 +82,12 @@ export function parseScaleOptions(argv: string[], env: NodeJS.ProcessEnv): Scale
     "seed",
     "settle-ms",
   ] as const;
-  const { values } = parseArgs({
-    args: argv,
-    options: { ...Object.fromEntries(names.map((n) => [n, { type: "string" as const }])), help: { type: "boolean", short: "h" } },
-    allowPositionals: false,
-  });
+  type Name = (typeof names)[number];
+  const strings = Object.fromEntries(names.map((n) => [n, { type: "string" }])) as Record<Name, { type: "string" }>;
+  const { values } = parseArgs({ args: argv, options: { ...strings, help: { type: "boolean", short: "h" } }, allowPositionals: false });
   if (values.help) return "help";
   // A flag wins; else BENCH_SCALE_<FLAG IN CAPS>.
-  const raw = (name: (typeof names)[number]): string | undefined => {
-    const v = values[name];
-    return typeof v === "string" ? v : env[`BENCH_SCALE_${name.toUpperCase().replaceAll("-", "_")}`];
-  };
+  const raw = (name: Name): string | undefined => values[name] ?? env[`BENCH_SCALE_${name.toUpperCase().replaceAll("-", "_")}`];
   const cores = availableParallelism();
   const sections = commaList(raw("sections") ?? SECTIONS.join(","));
   assertKnown(sections, SECTIONS, "section");
@@ -106,7 +101,7 @@ export function parseScaleOptions(argv: string[], env: NodeJS.ProcessEnv): Scale
     workers,
     threads: int("threads", raw("threads"), Math.max(1, Math.floor(cores / workers)), 1),
     contextSize: int("context-size", raw("context-size"), 2048, 256),
-    rounds: int("rounds", raw("rounds"), 3, 1),
+    rounds: int("rounds", raw("rounds"), 5, 1),
     warmup: int("warmup", raw("warmup"), 1, 0),
     maxTokens: int("max-tokens", raw("max-tokens"), 256, 2),
     streamsPerWorker: int("streams-per-worker", raw("streams-per-worker"), 2, 1),
@@ -115,9 +110,9 @@ export function parseScaleOptions(argv: string[], env: NodeJS.ProcessEnv): Scale
     ttftSeconds: int("ttft-seconds", raw("ttft-seconds"), 5, 1),
     shortTokens: int("short-tokens", raw("short-tokens"), 8, 1),
     longTokens: int("long-tokens", raw("long-tokens"), 1000, 2),
-    overheadSeconds: int("overhead-seconds", raw("overhead-seconds"), 2, 1),
+    overheadSeconds: int("overhead-seconds", raw("overhead-seconds"), 3, 1),
     serverSlots: int("server-slots", raw("server-slots"), 8, 1),
-    serverBin: (typeof values["llama-server"] === "string" ? values["llama-server"] : env.LLAMA_SERVER_BIN) || DEFAULT_LLAMA_SERVER_BIN,
+    serverBin: values["llama-server"] || env.LLAMA_SERVER_BIN || DEFAULT_LLAMA_SERVER_BIN,
     temperature,
     seed: int("seed", raw("seed"), 42, 0),
     settleMs: int("settle-ms", raw("settle-ms"), 200, 0),

@@ -80,7 +80,7 @@ export async function startWorkerProcessStack(s: StackSettings, model: string, n
 }
 
 /** Resolves when the child prints a line containing `marker`; its other output is dropped. */
-async function waitForLine(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
+export async function waitForLine(child: ChildProcess, marker: string, timeoutMs: number): Promise<void> {
   if (!child.stdout) throw new Error("worker process has no stdout");
   const lines = createInterface({ input: child.stdout });
   const timer = setTimeout(() => lines.close(), timeoutMs);

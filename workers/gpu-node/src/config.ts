@@ -39,7 +39,7 @@ export const defaultWorkerId = (): string =>
 
 export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeConfig {
   const { values } = parseArgs({
-    args: argv,
+    args: joinNegativeValues(argv),
     options: {
       models: { type: "string" },
       threads: { type: "string" },
@@ -73,6 +73,20 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
     metricsHost: env.METRICS_HOST ?? "127.0.0.1",
     drainGraceMs: duration("--drain-grace", values["drain-grace"] ?? env.DRAIN_GRACE ?? "30s"),
   });
+}
+
+/** `--keep-alive -1` reads as two flags to parseArgs; pass it as `--keep-alive=-1`. */
+function joinNegativeValues(argv: string[]): string[] {
+  const out: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i]!;
+    const next = argv[i + 1];
+    if (arg.startsWith("--") && !arg.includes("=") && next !== undefined && /^-\d/.test(next)) {
+      out.push(`${arg}=${next}`);
+      i += 1;
+    } else out.push(arg);
+  }
+  return out;
 }
 
 function duration(flag: string, value: string): number {
