@@ -23,13 +23,3 @@ export async function openStream(url: string, body: Record<string, unknown>, hea
   return { status: res.status, worker: res.headers.get("x-switchyard-worker") ?? "", startedAt, body: text, abort: () => controller.abort() };
 }
 
-/** The text of an SSE chat stream's content deltas. */
-export function streamedText(body: string): string {
-  let text = "";
-  for (const line of body.split("\n")) {
-    if (!line.startsWith("data: ") || line === "data: [DONE]") continue;
-    const chunk = JSON.parse(line.slice(6)) as { choices?: Array<{ delta?: { content?: string } }> };
-    text += chunk.choices?.[0]?.delta?.content ?? "";
-  }
-  return text;
-}

@@ -14,6 +14,7 @@ import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
+import { cancelled, queueFull, queueTimeout } from "./queue-errors.ts";
 
 export interface PoolOptions {
   /** Requests that may wait per model. */
@@ -89,13 +90,13 @@ export class PoolDispatcher {
         this.#release(model, claim, false);
         const e = GatewayError.from(err);
         const code = e.code ?? "";
-        if (signal.aborted || claim.workerId === undefined) {
-          if (claim.workerId === undefined && code === "worker_busy" && !signal.aborted) {
-            this.#mark(`\u0000group\u0000${model}`, -1, GROUP_RETRY_MS);
-            front = true;
-            continue;
-          }
-          throw e;
+        if (signal.aborted) throw e;
+        if (claim.workerId === undefined) {
+          // The queue-group path: NATS picked a worker that was full; try again shortly.
+          if (code !== "worker_busy") throw e;
+          this.#mark(groupKey(model), -1, GROUP_RETRY_MS);
+          front = true;
+          continue;
         }
         if (WORKER_REFUSED.has(code)) {
           this.#mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
@@ -199,7 +200,7 @@ export class PoolDispatcher {
   #tryGrant(model: string, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined): Claim | undefined {
     const candidates = mode === "queue-group" ? undefined : this.#candidates(model, exclude);
     if (candidates === undefined) {
-      if (this.#marked(`\u0000group\u0000${model}`, -1)) return undefined;
+      if (this.#marked(groupKey(model), -1)) return undefined;
       return { workerId: undefined, subject: this.subjects.chat(model), grantedAt: performance.now() };
     }
     if (candidates.length === 0) throw lastError ?? serviceUnavailable(`No worker is available for model '${model}'.`, "no_worker_available");
@@ -310,20 +311,8 @@ export class PoolDispatcher {
   }
 
   #queueError(status: 429 | 503, model: string, ahead: number): GatewayError {
-    const retryAfter = String(retryAfterSeconds(ahead, this.#serviceMs.get(model) ?? DEFAULT_SERVICE_MS, this.#slots(model)));
-    if (status === 429)
-      return new GatewayError(`Every slot for '${model}' is busy and ${this.options.queueMax} requests are already waiting; retry after ${retryAfter} s.`, {
-        status,
-        type: "rate_limit_error",
-        code: "queue_full",
-        headers: { "retry-after": retryAfter },
-      });
-    return new GatewayError(`No slot for '${model}' became free within ${this.options.queueTimeoutMs} ms; retry after ${retryAfter} s.`, {
-      status,
-      type: "server_error",
-      code: "queue_timeout",
-      headers: { "retry-after": retryAfter },
-    });
+    const retryAfter = retryAfterSeconds(ahead, this.#serviceMs.get(model) ?? DEFAULT_SERVICE_MS, this.#slots(model));
+    return status === 429 ? queueFull(model, this.options.queueMax, retryAfter) : queueTimeout(model, this.options.queueTimeoutMs, retryAfter);
   }
 
   stop(): void {
@@ -333,5 +322,6 @@ export class PoolDispatcher {
 }
 
 const key = (workerId: string, model: string) => `${workerId}\u0000${model}`;
+/** The busy mark of a model's queue group (no worker id: NATS picks). */
+const groupKey = (model: string) => `\u0000group\u0000${model}`;
 
-const cancelled = () => new GatewayError("The client went away while the request waited for a slot.", { status: 499, type: "invalid_request_error", code: "cancelled" });
