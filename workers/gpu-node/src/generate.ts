@@ -35,8 +35,11 @@ export async function generate(
   sink: GenerationSink,
   signal: AbortSignal,
 ): Promise<GenerationResult> {
-  // Each request starts clean; prefix reuse across requests is a later optimisation.
-  await sequence.clearHistory();
+  // Each request starts clean; prefix reuse across requests is a later optimisation (#9).
+  // Sequences are cleared when their request ends (see releaseSequence), so this is
+  // normally a no-op: clearing waits for the context's decode lock, which stays held while
+  // any other sequence keeps generating, and would hold this request's first token back.
+  if (sequence.contextTokens.length > 0) await sequence.clearHistory();
   const text = new TokenText(loaded.model);
   const stops = new StopMatcher(params.stopStrings);
   let generated = 0;

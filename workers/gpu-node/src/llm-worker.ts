@@ -14,6 +14,7 @@ import { ChunkSender } from "./chunk-sender.ts";
 import { handleControl } from "./control-handler.ts";
 import { generate } from "./generate.ts";
 import { type CatalogModel, type LoadedModel, type ModelCatalog, ModelError } from "./model-catalog.ts";
+import type { LlamaContextSequence } from "node-llama-cpp";
 import { renderPrompt } from "./prompt.ts";
 import { llmStatus } from "./status.ts";
 import type { WorkerMetrics } from "./worker-metrics.ts";
@@ -161,7 +162,7 @@ export class LlmWorker {
       return "complete";
     } finally {
       this.metrics.generationEnded(model.id);
-      loaded.slots.release(sequence);
+      releaseSequence(loaded, sequence, this.options.log);
     }
   }
 
@@ -207,6 +208,22 @@ export class LlmWorker {
     for (const abort of this.#active.values()) abort.abort(new Error("worker shutting down"));
     await this.#announcer.stop();
   }
+}
+
+/**
+ * Clears the sequence, then gives it back. Clearing waits for the context's decode lock
+ * (held while other sequences generate); done here, that wait falls on no request's first
+ * token. The slot's reservation is released separately, at once.
+ */
+function releaseSequence(loaded: LoadedModel, sequence: LlamaContextSequence, log: (m: string) => void): void {
+  sequence.clearHistory().then(
+    () => loaded.slots.release(sequence),
+    (err: Error) => {
+      // A disposed context (model unloaded) has nothing left to clear.
+      if (!loaded.context.disposed) log(`could not clear a sequence of ${loaded.id}: ${err.message}`);
+      loaded.slots.release(sequence);
+    },
+  );
 }
 
 const errorKind = (status: number, code: string, message: string): ChatChunkKind => ({ case: "error", value: { code, message, status } });
