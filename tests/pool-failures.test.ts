@@ -32,6 +32,8 @@ afterAll(async () => {
 describe("workers that hang, die and drain", () => {
   const prefix = `f${Math.random().toString(36).slice(2, 8)}`;
   let gw: TestGateway;
+  /** A second gateway on the same pool: it learns of deaths and drains only from the workers. */
+  let gw2: TestGateway;
   const workers = new Map<string, WorkerProcess>();
 
   beforeAll(async () => {
@@ -41,8 +43,8 @@ describe("workers that hang, die and drain", () => {
       ),
     );
     for (const w of spawned) workers.set(w.workerId, w);
-    gw = await startGateway(inject("natsUrl"), prefix);
-    await waitFor(() => gw.gateway.registry.workers().length === 4, 15_000, 50);
+    [gw, gw2] = await Promise.all([startGateway(inject("natsUrl"), prefix), startGateway(inject("natsUrl"), prefix)]);
+    await waitFor(() => [gw, gw2].every((g) => g.gateway.registry.workers().length === 4), 15_000, 50);
     await Promise.all([0, 1, 2, 3].map((i) => chat(gw, `warm ${i}`, 100)));
   });
   afterAll(async () => {
@@ -50,7 +52,7 @@ describe("workers that hang, die and drain", () => {
       w.child.kill("SIGCONT");
       await stopChild(w.child);
     }
-    await gw?.stop();
+    await Promise.all([gw?.stop(), gw2?.stop()]);
   });
 
   it("sends a request once to another worker when the one it went to hangs before accepting", async () => {
@@ -75,9 +77,11 @@ describe("workers that hang, die and drain", () => {
     expect(performance.now() - killedAt).toBeLessThan(2_000);
     expect(body).toMatch(/"error":\{.*"code":"worker_lost"/);
     expect(body).not.toContain("[DONE]");
-    const next = await chat(gw, "still there?");
-    expect(next.status).toBe(200);
-    expect(next.headers.get("x-switchyard-worker")).not.toBe(stream.worker);
+    for (const g of [gw, gw2]) {
+      const next = await chat(g, "still there?");
+      expect(next.status).toBe(200);
+      expect(next.headers.get("x-switchyard-worker")).not.toBe(stream.worker);
+    }
   });
 
   it("drains on SIGTERM: running streams complete, new requests go elsewhere, then the worker exits", async () => {
@@ -87,9 +91,10 @@ describe("workers that hang, die and drain", () => {
     const draining = workers.get(running.worker)!;
     const gone = exited(draining);
     draining.child.kill("SIGTERM");
-    await waitFor(() => gw.gateway.registry.worker(draining.workerId)?.draining === true || gw.gateway.registry.worker(draining.workerId) === undefined, 2_000, 5);
-    for (let i = 0; i < 5; i++) {
-      const r = await chat(gw, `during drain ${i}`);
+    const sawDrain = (g: TestGateway) => g.gateway.registry.worker(draining.workerId)?.draining === true || g.gateway.registry.worker(draining.workerId) === undefined;
+    await waitFor(() => sawDrain(gw) && sawDrain(gw2), 2_000, 5);
+    for (let i = 0; i < 6; i++) {
+      const r = await chat(i % 2 ? gw2 : gw, `during drain ${i}`);
       expect(r.status).toBe(200);
       expect(r.headers.get("x-switchyard-worker")).not.toBe(draining.workerId);
     }
