@@ -1,4 +1,5 @@
 /** @module What every `bench:scale` section is handed: settings, the running processes, and where results go. */
+import { setTimeout as sleep } from "node:timers/promises";
 import type { ChildService } from "./child-service.ts";
 import type { Cleanups } from "./cleanups.ts";
 import type { WatchedProcess } from "./cpu.ts";
@@ -41,6 +42,41 @@ export function recordWindow(b: ScaleBench, section: Section, w: CpuWindow): voi
   list.push(w);
   b.windows.set(section, list);
 }
+
+/**
+ * Warm-up and measured rounds of one section, its variants interleaved: round i runs them in
+ * `order(i)`, so no variant always runs right after the same other one. Each run is printed;
+ * the measured ones are returned and their CPU windows recorded.
+ */
+export async function interleavedRounds<V, R extends { cpu: CpuWindow }>(
+  b: ScaleBench,
+  section: Section,
+  order: (round: number) => readonly V[],
+  run: (variant: V, round: number) => Promise<R>,
+  brief: (r: R) => string,
+): Promise<R[]> {
+  const { opts } = b;
+  const runs: R[] = [];
+  for (let i = 0; i < opts.warmup + opts.rounds; i++) {
+    const measured = i >= opts.warmup;
+    for (const variant of order(i)) {
+      const r = await run(variant, i);
+      console.log(`  ${measured ? `round ${i - opts.warmup + 1}` : "warm-up"}  ${brief(r)}`);
+      if (measured) {
+        runs.push(r);
+        recordWindow(b, section, r.cpu);
+      }
+      await sleep(opts.settleMs);
+    }
+  }
+  return runs;
+}
+
+/** Two variants, swapped every other round. */
+export const alternating =
+  <V>(pair: readonly V[]) =>
+  (round: number): readonly V[] =>
+    round % 2 === 0 ? pair : [...pair].reverse();
 
 /** The sampling every section sends, with its own model, prompt and length. */
 export const spec = (b: ScaleBench, model: string, prompt: string, maxTokens: number): ChatSpec => ({

@@ -5,10 +5,9 @@
  * queue-group one (NATS picks); both reach the same workers, so the median latency
  * difference is the dispatch path's own cost. Runs alternate which mode goes first.
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { type CpuWindow, describeElsewhere, openCpuWindow, poolWindows } from "./cpu-window.ts";
 import { type LoadResult, latencyAt, poolRuns, runLoad } from "./load.ts";
-import { gatewayUrl, recordWindow, type ScaleBench, spec } from "./scale-bench.ts";
+import { alternating, gatewayUrl, interleavedRounds, type ScaleBench, spec } from "./scale-bench.ts";
 import { chatBody, promptFor } from "./scale-client.ts";
 import { f2, f3 } from "./scale-report.ts";
 import { type Dispatch, poolModel } from "./scale-stack.ts";
@@ -47,19 +46,7 @@ export async function overheadSection(b: ScaleBench): Promise<void> {
     `\n3. dispatch overhead: one connection, max_tokens=1 streams back to back to ${opts.ttftWorkers} idle workers, ` +
       `${opts.overheadSeconds} s per run, least-loaded vs queue-group gateway`,
   );
-  const runs: OverheadRun[] = [];
-  for (let i = 0; i < opts.warmup + opts.rounds; i++) {
-    const measured = i >= opts.warmup;
-    for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
-      const r = await runOnce(b, mode, i);
-      console.log(`  ${measured ? `round ${i - opts.warmup + 1}` : "warm-up"}  ${brief(r)}`);
-      if (measured) {
-        runs.push(r);
-        recordWindow(b, "overhead", r.cpu);
-      }
-      await sleep(opts.settleMs);
-    }
-  }
+  const runs = await interleavedRounds(b, "overhead", alternating(MODES), (mode, i) => runOnce(b, mode, i), brief);
   const of = (mode: Dispatch) => runs.filter((r) => r.mode === mode);
   const [ll, qg] = MODES.map((mode) => poolRuns(of(mode).map((r) => r.load))) as [LoadResult, LoadResult];
   // Differences within a round cancel most of the machine's drift between rounds.

@@ -7,11 +7,10 @@
  */
 import { copyFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
 import { ownCpuNs } from "./cpu.ts";
 import { type CpuWindow, describeElsewhere, openCpuWindow, poolWindows } from "./cpu-window.ts";
 import { isExecutable, startLlamaServer } from "./llama-server.ts";
-import { gatewayUrl, loadEverywhere, recordWindow, type ScaleBench, spec } from "./scale-bench.ts";
+import { alternating, gatewayUrl, interleavedRounds, loadEverywhere, type ScaleBench, spec } from "./scale-bench.ts";
 import { countBad, promptFor, type StreamOutcome, streamChat, ttftMs } from "./scale-client.ts";
 import { f0, f1, f3 } from "./scale-report.ts";
 import { startGpuNodeProcess, waitForWorkers } from "./scale-stack.ts";
@@ -88,19 +87,7 @@ export async function serverSection(b: ScaleBench): Promise<void> {
   b.watched.push({ name: "llama-server", pid: server.pid });
   const urls: Record<Target, string> = { switchyard: gatewayUrl(b, "least-loaded"), "llama-server": server.url };
   console.log(`  llama-server ${opts.serverBin} on ${server.url} (pid ${server.pid})`);
-  const runs: BatchRun[] = [];
-  for (let i = 0; i < opts.warmup + opts.rounds; i++) {
-    const measured = i >= opts.warmup;
-    for (const target of i % 2 === 0 ? TARGETS : [...TARGETS].reverse()) {
-      const r = await batch(b, target, urls[target], i);
-      console.log(`  ${measured ? `round ${i - opts.warmup + 1}` : "warm-up"}  ${brief(r)}`);
-      if (measured) {
-        runs.push(r);
-        recordWindow(b, "server", r.cpu);
-      }
-      await sleep(opts.settleMs);
-    }
-  }
+  const runs = await interleavedRounds(b, "server", alternating(TARGETS), (target, i) => batch(b, target, urls[target], i), brief);
   report(b, runs);
 }
 

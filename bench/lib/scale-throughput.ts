@@ -5,10 +5,9 @@
  * carry: the machine's cores not taken by other work, over the CPU per token the 1-worker runs
  * cost (gpu-node, gateway, nats-server and this client together).
  */
-import { setTimeout as sleep } from "node:timers/promises";
 import { ownCpuNs } from "./cpu.ts";
 import { type CpuWindow, describeElsewhere, openCpuWindow, poolWindows } from "./cpu-window.ts";
-import { gatewayUrl, recordWindow, type ScaleBench, spec } from "./scale-bench.ts";
+import { gatewayUrl, interleavedRounds, type ScaleBench, spec } from "./scale-bench.ts";
 import { closedLoops, countBad, promptFor, type StreamOutcome, streamChat } from "./scale-client.ts";
 import { f0, f2, f3, type Verdict } from "./scale-report.ts";
 import { poolModel } from "./scale-stack.ts";
@@ -70,21 +69,9 @@ export async function scaleSection(b: ScaleBench): Promise<void> {
     `\n1. scaling: aggregate tok/s of 1..${opts.workers} workers (1 slot, ${opts.threads} thread${opts.threads > 1 ? "s" : ""} each), ` +
       `${opts.streamsPerWorker} concurrent ${opts.maxTokens}-token streams per worker, ${opts.scaleSeconds} s per run, least-loaded gateway`,
   );
-  const runs: ScaleRun[] = [];
-  for (let i = 0; i < opts.warmup + opts.rounds; i++) {
-    const measured = i >= opts.warmup;
-    // Rotating the order evens out any advantage of running right after a particular count.
-    for (let k = 0; k < counts.length; k++) {
-      const n = counts[(i + k) % counts.length]!;
-      const r = await runOnce(b, n, i);
-      console.log(`  ${measured ? `round ${i - opts.warmup + 1}` : "warm-up"}  ${brief(r)}`);
-      if (measured) {
-        runs.push(r);
-        recordWindow(b, "scale", r.cpu);
-      }
-      await sleep(opts.settleMs);
-    }
-  }
+  // Rotating the order evens out any advantage of running right after a particular count.
+  const rotated = (i: number) => counts.map((_, k) => counts[(i + k) % counts.length]!);
+  const runs = await interleavedRounds(b, "scale", rotated, (n, i) => runOnce(b, n, i), brief);
   report(b, runs, counts);
 }
 

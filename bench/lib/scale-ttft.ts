@@ -9,7 +9,7 @@
 import { setTimeout as sleep } from "node:timers/promises";
 import { type CpuWindow, describeElsewhere, openCpuWindow, poolWindows } from "./cpu-window.ts";
 import { scrape, total } from "../../tests/helpers/prom-text.ts";
-import { gatewayUrl, recordWindow, type ScaleBench, spec } from "./scale-bench.ts";
+import { alternating, gatewayUrl, interleavedRounds, type ScaleBench, spec } from "./scale-bench.ts";
 import { closedLoops, promptFor, type StreamOutcome, streamChat, ttftMs } from "./scale-client.ts";
 import { f0, f1, f3 } from "./scale-report.ts";
 import { type Dispatch, poolModel } from "./scale-stack.ts";
@@ -76,19 +76,7 @@ export async function ttftSection(b: ScaleBench): Promise<void> {
       `max_tokens=${opts.longTokens} stream${w > 2 ? "s keep" : " keeps"} ${w - 1} of ${w} workers (1 slot each) busy; ${opts.ttftSeconds} s per run; ` +
       `two gateway processes on the same workers, SY_DISPATCH=least-loaded and =queue-group`,
   );
-  const runs: TtftRun[] = [];
-  for (let i = 0; i < opts.warmup + opts.rounds; i++) {
-    const measured = i >= opts.warmup;
-    for (const mode of i % 2 === 0 ? MODES : [...MODES].reverse()) {
-      const r = await runOnce(b, mode, i);
-      console.log(`  ${measured ? `round ${i - opts.warmup + 1}` : "warm-up"}  ${brief(r)}`);
-      if (measured) {
-        runs.push(r);
-        recordWindow(b, "ttft", r.cpu);
-      }
-      await sleep(opts.settleMs);
-    }
-  }
+  const runs = await interleavedRounds(b, "ttft", alternating(MODES), (mode, i) => runOnce(b, mode, i), brief);
   report(b, runs);
 }
 
