@@ -2,19 +2,28 @@
 import type { Bus } from "@switchyard/shared/bus/bus";
 import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError } from "@switchyard/shared/bus/errors";
 import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { startNatsBus } from "@switchyard/shared/bus/nats-node";
+import { startNatsWsBus } from "@switchyard/shared/bus/nats-ws";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { waitFor } from "./helpers/stack.ts";
+import { nodeWsFactory } from "./helpers/ws-factory.ts";
 
 const bytes = (s: string) => new TextEncoder().encode(s);
 const text = (b: Uint8Array) => new TextDecoder().decode(b);
 
-describe.each([{ kind: "in-process" }, { kind: "nats" }])("Bus contract: $kind", ({ kind }) => {
+const open = (kind: string): Bus => {
+  if (kind === "nats") return startNatsBus({ servers: inject("natsUrl"), name: "contract" });
+  // What the Workers edge uses: NATS over the server's WebSocket listener.
+  if (kind === "nats-ws") return startNatsWsBus({ servers: inject("natsWsUrl"), name: "contract-ws" }, nodeWsFactory);
+  return new InProcessBus();
+};
+
+describe.each([{ kind: "in-process" }, { kind: "nats" }, { kind: "nats-ws" }])("Bus contract: $kind", ({ kind }) => {
   let bus: Bus;
   const p = `c${Math.random().toString(36).slice(2, 8)}`;
 
   beforeAll(async () => {
-    bus = kind === "nats" ? NatsBus.start({ servers: inject("natsUrl"), name: "contract" }) : new InProcessBus();
+    bus = open(kind);
     await bus.ready();
   });
   afterAll(async () => {

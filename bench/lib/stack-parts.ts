@@ -6,7 +6,8 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import type { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { startNatsBus } from "@switchyard/shared/bus/nats-node";
 import { silentLogger } from "@switchyard/shared/log";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { type EmbeddedStack, startEmbedded } from "../../edge/src/embedded.ts";
@@ -72,7 +73,7 @@ export async function startNatsGateway(o: {
   ready: (gateway: Gateway) => Promise<void>;
 }): Promise<NatsGateway> {
   const config = gatewayConfigFromEnv(o.env);
-  const bus = NatsBus.start({ servers: o.natsUrl, name: o.busName });
+  const bus = startNatsBus({ servers: o.natsUrl, name: o.busName });
   const store = await openStore({ pgliteDir: "memory" });
   const gateway = createGateway({ config, bus, store, secret: "bench-secret-0123456789", log: silentLogger });
   const stop = async () => {

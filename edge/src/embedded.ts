@@ -10,7 +10,7 @@ import { type RunningTtsNode, startTtsNode, ttsNodeConfig } from "@switchyard/tt
 import { writeDemoVoice } from "@switchyard/tts-node/demo-voice/write-demo-voice";
 import type { Bus } from "@switchyard/shared/bus/bus";
 import { InProcessBus } from "@switchyard/shared/bus/in-process-bus";
-import { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { startNatsBus } from "@switchyard/shared/bus/nats-node";
 import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
 import { createGateway, type Gateway } from "./gateway.ts";
@@ -54,7 +54,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   await ensureDemoModel(modelsDir, log);
   await ensureDemoVoice(voicesDir, log);
   const bus: Bus = config.natsUrl
-    ? NatsBus.start({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
+    ? startNatsBus({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
     : new InProcessBus();
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });

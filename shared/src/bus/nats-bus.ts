@@ -1,30 +1,39 @@
 /**
- * @module The NATS Bus over TCP (@nats-io/transport-node). Connects in the background and
- * keeps reconnecting, so a gateway can start while NATS is down and serve once it is back.
+ * @module The NATS Bus, over whichever transport the program's edge passes in: TCP on Node
+ * (nats-node.ts), WebSocket on Workers and in browsers (nats-ws.ts). Connects in the
+ * background and keeps reconnecting, so a gateway can start while NATS is down and serve
+ * once it is back.
  */
 import { Kvm } from "@nats-io/kv";
-import type { NatsConnection } from "@nats-io/nats-core";
+import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
-import { connect } from "@nats-io/transport-node";
 import type { Bus, BusHandler, BusKv, BusMsg, BusSubscription, KvEntry, KvWatch } from "./bus.ts";
 import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError, BusUnavailableError } from "./errors.ts";
 
+/** A transport's connect(): @nats-io/transport-node's, or nats-core's wsconnect. */
+export type NatsConnect = (options: ConnectionOptions) => Promise<NatsConnection>;
+
 export interface NatsBusOptions {
-  /** Comma-separated server URLs, e.g. nats://127.0.0.1:4222. */
+  /** Comma-separated server URLs, e.g. nats://127.0.0.1:4222 (ws://… for WebSocket). */
   servers: string;
   name: string;
+  connect: NatsConnect;
   log?: (message: string) => void;
 }
 
 export class NatsBus implements Bus {
-  readonly kind = "nats";
+  readonly kind: string;
   #nc: NatsConnection | undefined;
   #connected = false;
   #closing = false;
   readonly #ready: Promise<void>;
   readonly #log: (message: string) => void;
 
-  private constructor(readonly options: NatsBusOptions) {
+  private constructor(
+    readonly options: NatsBusOptions,
+    kind: string,
+  ) {
+    this.kind = kind;
     this.#log = options.log ?? (() => {});
     this.#ready = this.#connect();
     // The promise is awaited by callers who need it; a failed first connect is retried inside.
@@ -32,12 +41,12 @@ export class NatsBus implements Bus {
   }
 
   /** Returns at once; the connection is made (and remade) in the background. */
-  static start(options: NatsBusOptions): NatsBus {
-    return new NatsBus(options);
+  static start(options: NatsBusOptions, kind = "nats"): NatsBus {
+    return new NatsBus(options, kind);
   }
 
   async #connect(): Promise<void> {
-    const nc = await connect({
+    const nc = await this.options.connect({
       servers: this.options.servers.split(",").map((s) => s.trim()),
       name: this.options.name,
       waitOnFirstConnect: true,
