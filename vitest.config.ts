@@ -15,7 +15,7 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.test.ts"],
-          globalSetup: ["tests/setup/global-nats.ts"],
+          globalSetup: ["tests/setup/global-nats.ts", "tests/setup/edge-bundle.ts"],
           testTimeout: 60_000,
           hookTimeout: 60_000,
         },

@@ -91,5 +91,8 @@ describe.each([{ kind: "in-process" }, { kind: "nats" }, { kind: "nats-ws" }])("
       ["a", null],
     ]);
     watch.stop();
+    // Read once, as the Workers edge does: deleted entries are gone.
+    const now = (await kv.entries()).map((e) => [e.key, e.value ? text(e.value) : null]);
+    expect(now).toEqual([["b", "2"]]);
   });
 });

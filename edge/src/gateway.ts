@@ -40,12 +40,20 @@ export interface GatewayParts {
   routeConfig?: RouteConfig;
   /** fetch for cloud SDK calls; undefined uses the runtime's. */
   upstreamFetch?: typeof fetch;
+  /**
+   * A registry the caller keeps current (Workers: a snapshot per request); by default the
+   * gateway starts its own long-lived watch.
+   */
+  registry?: WorkerRegistry;
+  /** The gateway lives for one request: limits leased one request at a time. */
+  perRequest?: boolean;
 }
 
-export function createGateway({ config, bus, store, secret, log, env = {}, routeConfig = emptyRouteConfig(), upstreamFetch }: GatewayParts): Gateway {
+export function createGateway(parts: GatewayParts): Gateway {
+  const { config, bus, store, secret, log, env = {}, routeConfig = emptyRouteConfig(), upstreamFetch } = parts;
   const subs = subjects(config.subjectPrefix);
-  const registry = new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
-  registry.start();
+  const registry = parts.registry ?? new WorkerRegistry(bus, subs, { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
+  if (!parts.registry) registry.start();
   const pool = new PoolDispatcher(registry, subs, {
     queueMax: config.queueMax,
     queueTimeoutMs: config.queueTimeoutMs,
@@ -85,7 +93,7 @@ export function createGateway({ config, bus, store, secret, log, env = {}, route
     usage: new Batcher(writes, "usage rows", (rows) => store.recordUsage(rows)),
     hasher,
     access: new Access(store, hasher, bindsLoopbackOnly(config.host)),
-    limiter: new Limiter(store, writes),
+    limiter: new Limiter(store, writes, { exact: parts.perRequest === true }),
     adminToken: env.ADMIN_TOKEN || undefined,
     log,
   };

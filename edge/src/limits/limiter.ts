@@ -68,6 +68,11 @@ export class Limiter {
   constructor(
     private readonly store: Store,
     writes: WriteQueue,
+    /**
+     * Lease one request at a time: for a gateway that lives for one request (Workers), whose
+     * unused lease would be lost with it. The database stays the authority either way.
+     */
+    private readonly options: { exact?: boolean } = {},
   ) {
     // Spends of one key in one minute add up before they reach the database.
     this.#spends = new Batcher(writes, "token spends", async (items) => {
@@ -147,7 +152,7 @@ export class Limiter {
       lease.remaining -= 1;
       return lease.countAtLease - lease.remaining;
     }
-    let n = leaseSize(rpm);
+    let n = this.options.exact ? 1 : leaseSize(rpm);
     let count = await this.store.takeRequest(keyId, window, rpm, n);
     if (count === null && n > 1) {
       n = 1;

@@ -9,6 +9,7 @@
  * the pool's measured service time. A request whose worker dies before it started is sent
  * once to another worker.
  */
+import { unref } from "@switchyard/shared/timers";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
@@ -289,7 +290,7 @@ export class PoolDispatcher {
         this.#ticker = undefined;
       }
     }, GROUP_RETRY_MS);
-    this.#ticker.unref();
+    unref(this.#ticker);
   }
 
   #queue(model: string): Waiter[] {

@@ -3,6 +3,7 @@
  * one batch every second (or every 500 items): one insert per batch instead of one per request (a PGlite
  * insert costs ~2.5 ms of the gateway's CPU, measured in bench:proxy).
  */
+import { unref } from "@switchyard/shared/timers";
 import type { WriteQueue } from "./write-queue.ts";
 
 export class Batcher<T> {
@@ -24,7 +25,7 @@ export class Batcher<T> {
     if (this.#items.length >= this.options.maxItems) this.flushNow();
     else if (!this.#timer) {
       this.#timer = setTimeout(() => this.flushNow(), this.options.maxDelayMs);
-      this.#timer.unref();
+      unref(this.#timer);
     }
   }
 

@@ -4,6 +4,7 @@
  * Nothing is dropped silently: the backlog shows in /ready, every failure is logged, and
  * whatever is still pending at shutdown is logged in full.
  */
+import { unref } from "@switchyard/shared/timers";
 import type { Logger } from "@switchyard/shared/log";
 
 /** A write that hangs (a half-dead connection) counts as failed and is retried. */
@@ -95,7 +96,7 @@ export class WriteQueue {
   #schedule(): void {
     if (this.#timer) return;
     this.#timer = setTimeout(() => void this.#retry(), this.#backoffMs);
-    this.#timer.unref();
+    unref(this.#timer);
   }
 
   async #retry(): Promise<void> {

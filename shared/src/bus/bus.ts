@@ -28,6 +28,8 @@ export interface KvWatch {
 export interface BusKv {
   put(key: string, value: Uint8Array): Promise<void>;
   delete(key: string): Promise<void>;
+  /** The current entries, read once (for runtimes that cannot hold a watch open). */
+  entries(): Promise<KvEntry[]>;
   /** Delivers every current entry, then every change, until stopped. */
   watch(onEntry: (entry: KvEntry) => void): Promise<KvWatch>;
 }

@@ -175,6 +175,10 @@ class MemoryKv implements BusKv {
     this.#notify({ key, value: null });
   }
 
+  async entries(): Promise<KvEntry[]> {
+    return [...this.#entries].map(([key, { value }]) => ({ key, value }));
+  }
+
   async watch(onEntry: (entry: KvEntry) => void): Promise<KvWatch> {
     for (const [key, { value }] of this.#entries) onEntry({ key, value });
     this.#watchers.add(onEntry);

@@ -142,6 +142,12 @@ export class NatsBus implements Bus {
       delete: async (key) => {
         await kv.delete(key);
       },
+      entries: async () => {
+        const keys: string[] = [];
+        for await (const key of await kv.keys()) keys.push(key);
+        const found = await Promise.all(keys.map((key) => kv.get(key)));
+        return found.flatMap((e) => (e && e.operation === "PUT" ? [{ key: e.key, value: e.value }] : []));
+      },
       watch: async (onEntry: (entry: KvEntry) => void): Promise<KvWatch> => {
         const it = await kv.watch();
         const ended = (async () => {

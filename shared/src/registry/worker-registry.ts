@@ -50,6 +50,26 @@ export class WorkerRegistry {
     void this.#loop();
   }
 
+  /**
+   * For a runtime without a long-lived process (Workers): the statuses it is given (cached
+   * from an earlier request) or else the bucket read once, then the status subject followed for
+   * as long as this registry lives (one request). Never throws: an empty registry sends
+   * requests down the queue-group path, which answers 503 if nobody is there.
+   */
+  async snapshot(cached: readonly WorkerStatus[] | undefined): Promise<void> {
+    try {
+      this.#statusSub ??= this.bus.subscribe(this.subjects.statusAll, (msg) => this.#onEntry(statusKey(msg.subject), msg.data));
+      if (cached) for (const status of cached) this.#accept(status);
+      else {
+        const kv = await this.bus.kv(this.subjects.workersBucket, { ttlMs: this.options.ttlMs });
+        for (const entry of await kv.entries()) this.#onEntry(entry.key, entry.value);
+      }
+    } catch (err) {
+      this.options.log?.(`worker registry: ${(err as Error).message}`);
+    }
+    this.#markSynced();
+  }
+
   /** Resolves once the first watch delivered the bucket's current entries (or never, if NATS stays down). */
   synced(): Promise<void> {
     return this.#firstSync;
@@ -81,18 +101,21 @@ export class WorkerRegistry {
       return;
     }
     try {
-      const status = decodeWorkerStatus(value);
-      const known = this.#workers.get(status.workerId);
-      // The same process's older status (the bucket and the subject race): keep the newer.
-      if (known && known.startedUnixMs === status.startedUnixMs && known.statusSeq >= status.statusSeq) return;
-      this.#workers.set(status.workerId, status);
-      const suspectAt = this.#suspect.get(status.workerId);
-      if (suspectAt !== undefined && (status.statusSeq > suspectAt || status.startedUnixMs !== known?.startedUnixMs)) this.#suspect.delete(status.workerId);
-      for (const m of status.models) this.#everSeen.add(m.id);
-      this.#emit(status.workerId);
+      this.#accept(decodeWorkerStatus(value));
     } catch (err) {
       this.options.log?.(`worker registry: ignoring entry ${key}: ${(err as Error).message}`);
     }
+  }
+
+  #accept(status: WorkerStatus): void {
+    const known = this.#workers.get(status.workerId);
+    // The same process's older status (the bucket and the subject race): keep the newer.
+    if (known && known.startedUnixMs === status.startedUnixMs && known.statusSeq >= status.statusSeq) return;
+    this.#workers.set(status.workerId, status);
+    const suspectAt = this.#suspect.get(status.workerId);
+    if (suspectAt !== undefined && (status.statusSeq > suspectAt || status.startedUnixMs !== known?.startedUnixMs)) this.#suspect.delete(status.workerId);
+    for (const m of status.models) this.#everSeen.add(m.id);
+    this.#emit(status.workerId);
   }
 
   #emit(workerId: string): void {

@@ -1,0 +1,54 @@
+/**
+ * @module The Workers build of the edge under Miniflare (workerd), as a test would deploy it:
+ * the wrangler bundle, vars and secrets as bindings, NATS over the test server's WebSocket
+ * listener and Postgres through the Neon driver and the development relay.
+ */
+import { join } from "node:path";
+import { Miniflare } from "miniflare";
+import OpenAI from "openai";
+import { inject } from "vitest";
+import { startWsRelay, type WsRelay } from "../../edge/src/dev/ws-relay.ts";
+
+export interface WorkersEdge {
+  url: string;
+  client: OpenAI;
+  stop(): Promise<void>;
+}
+
+/** The compatibility settings of wrangler.toml (Miniflare does not read it). */
+const COMPATIBILITY = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
+
+export async function startWorkersEdge(opts: { databaseUrl: string; prefix: string; natsWsUrl?: string; bindings?: Record<string, string> }): Promise<WorkersEdge> {
+  const db = new URL(opts.databaseUrl);
+  const relay: WsRelay = await startWsRelay({ allowed: [`${db.hostname}:${db.port || 5432}`] });
+  const dir = inject("edgeBundleDir");
+  const mf = new Miniflare({
+    modules: true,
+    modulesRoot: dir,
+    scriptPath: join(dir, "worker.js"),
+    ...COMPATIBILITY,
+    bindings: {
+      // Loopback, like the Node suites: open mode while no key exists.
+      HOST: "127.0.0.1",
+      NATS_URL: opts.natsWsUrl ?? inject("natsWsUrl"),
+      SY_SUBJECT_PREFIX: opts.prefix,
+      DATABASE_URL: opts.databaseUrl,
+      DATABASE_RELAY_URL: relay.url,
+      SWITCHYARD_SECRET: "test-secret-0123456789",
+      SY_STATUS_TTL_MS: "2000",
+      WORKER_IDLE_TIMEOUT_MS: "1500",
+      ACCEPT_TIMEOUT_MS: "2000",
+      ...opts.bindings,
+    },
+    port: 0,
+  });
+  const url = (await mf.ready).toString().replace(/\/$/, "");
+  return {
+    url,
+    client: new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 }),
+    async stop() {
+      await mf.dispose();
+      await relay.close();
+    },
+  };
+}

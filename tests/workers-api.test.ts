@@ -1,0 +1,164 @@
+/**
+ * The Workers build of the edge under Miniflare (workerd), against real parts: a gpu-node
+ * process on the test nats-server (TCP), the Worker on its WebSocket listener, Postgres
+ * through the Neon driver and the relay. The same assertions as the Node API suite for
+ * models, chat (JSON and SSE), errors, conversations and keys, plus what is Workers' own:
+ * NATS unreachable from the Worker, and a client disconnect reaching the gpu-node.
+ * Needs a Postgres server (TEST_DATABASE_URL, as in CI): Workers have no PGlite.
+ */
+import OpenAI from "openai";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "./helpers/databases.ts";
+import { freePort } from "./helpers/free-port.ts";
+import { stopChild } from "./helpers/nats-server.ts";
+import { spawnGpuNode, type WorkerProcess } from "./helpers/processes.ts";
+import { scrape, total } from "./helpers/prom-text.ts";
+import { postRaw } from "./helpers/stack.ts";
+import { startWorkersEdge, type WorkersEdge } from "./helpers/workers-edge.ts";
+
+const MODEL = "tiny";
+const ADMIN = "admin-token-for-workers";
+const user = (content: string) => [{ role: "user" as const, content }];
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)", () => {
+  const prefix = `w${Math.random().toString(36).slice(2, 8)}`;
+  let db: TestDatabase;
+  let edge: WorkersEdge;
+  let worker: WorkerProcess;
+  let metricsPort: number;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("postgres");
+    await (await db.open()).close(); // migrated from Node, as `npm run db:migrate` does
+    metricsPort = await freePort();
+    worker = await spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-edge", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } });
+    edge = await startWorkersEdge({ databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN } });
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    if (worker) await stopChild(worker.child);
+    await db?.drop();
+  });
+
+  it("is up and ready, with the bus connected over WebSocket", async () => {
+    expect((await fetch(`${edge.url}/health`)).status).toBe(200);
+    const ready = await fetch(`${edge.url}/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ ready: true, bus: { kind: "nats-ws", connected: true }, store: { driver: "neon" } });
+  });
+
+  it("lists the served model in OpenAI's shape", async () => {
+    const models = await edge.client.models.list();
+    const tiny = models.data.find((m) => m.id === MODEL);
+    expect(tiny).toMatchObject({ id: MODEL, object: "model", owned_by: "switchyard" });
+    expect((tiny as unknown as { context_window: number }).context_window).toBe(2048);
+  });
+
+  it("answers a non-streaming completion with usage and runs to max_tokens", async () => {
+    const res = await edge.client.chat.completions.create({ model: MODEL, messages: user("Hello"), max_tokens: 24, seed: 1 });
+    expect(res.object).toBe("chat.completion");
+    expect(res.choices[0]?.message.content?.length).toBeGreaterThan(0);
+    expect(res.choices[0]?.finish_reason).toBe("length");
+    expect(res.usage?.completion_tokens).toBe(24);
+    expect(res.usage?.total_tokens).toBe((res.usage?.prompt_tokens ?? 0) + 24);
+  });
+
+  it("streams chunks ending with usage when include_usage is set", async () => {
+    const stream = await edge.client.chat.completions.create({ model: MODEL, messages: user("Tell me a story"), max_tokens: 30, seed: 3, stream: true, stream_options: { include_usage: true } });
+    let text = "";
+    let finish: string | null = null;
+    let usage: OpenAI.CompletionUsage | undefined | null;
+    let chunks = 0;
+    for await (const chunk of stream) {
+      chunks += 1;
+      text += chunk.choices[0]?.delta.content ?? "";
+      finish = chunk.choices[0]?.finish_reason ?? finish;
+      usage = chunk.usage ?? usage;
+    }
+    expect(chunks).toBeGreaterThan(2);
+    expect(text.length).toBeGreaterThan(0);
+    expect(finish).toBe("length");
+    expect(usage?.completion_tokens).toBe(30);
+  });
+
+  it("answers bad input in OpenAI's error shape with the Node statuses", async () => {
+    const unknown = await postRaw(edge.url, JSON.stringify({ model: "no-such-model", messages: user("hi") }));
+    expect(unknown.status).toBe(404);
+    expect(unknown.json?.error).toMatchObject({ code: "model_not_found", param: "model" });
+    const malformed = await postRaw(edge.url, "{ not json");
+    expect(malformed.status).toBe(400);
+    const wrongType = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("hi"), max_tokens: "ten" }));
+    expect(wrongType.status).toBe(400);
+    expect(wrongType.json?.error?.param).toBe("max_tokens");
+  });
+
+  it("keeps a conversation through Neon: history upstream, turns stored", async () => {
+    const created = await fetch(`${edge.url}/v1/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
+    expect(created.status).toBe(201);
+    const { id } = (await created.json()) as { id: string };
+    const reply = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("first turn"), max_tokens: 5, conversation_id: id }));
+    expect(reply.status).toBe(200);
+    // The turn is written through ctx.waitUntil after the response: it lands shortly after.
+    let messages: Array<{ role: string; content: string }> = [];
+    const until = Date.now() + 5_000;
+    while (messages.length < 2 && Date.now() < until) {
+      messages = ((await (await fetch(`${edge.url}/v1/conversations/${id}`)).json()) as { messages: typeof messages }).messages;
+      if (messages.length < 2) await new Promise((r) => setTimeout(r, 50));
+    }
+    expect(messages.map((m) => m.role)).toEqual(["user", "assistant"]);
+    expect(messages[0]?.content).toBe("first turn");
+  });
+
+  it("stops the generation on the gpu-node when the client goes away", async () => {
+    const cancelledBefore = total(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), "switchyard_worker_requests_total", { outcome: "cancelled" });
+    const controller = new AbortController();
+    const res = await fetch(`${edge.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: MODEL, messages: user("a very long story"), max_tokens: 1900, stream: true }),
+      signal: controller.signal,
+    });
+    const reader = res.body!.getReader();
+    await reader.read();
+    controller.abort();
+    const stopped = async () => total(await scrape(`http://127.0.0.1:${metricsPort}/metrics`), "switchyard_worker_requests_total", { outcome: "cancelled" });
+    const until = Date.now() + 3_000;
+    while ((await stopped()) === cancelledBefore && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await stopped()).toBe(cancelledBefore + 1);
+  });
+
+  it("needs a key once one exists, created through the admin API", async () => {
+    const made = await fetch(`${edge.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ name: "edge" }) });
+    expect(made.status).toBe(201);
+    const { key } = (await made.json()) as { key: string };
+    // Each request on Workers has a gateway of its own: the key counts from the next request on.
+    const without = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("hi"), max_tokens: 2 }));
+    expect(without.status).toBe(401);
+    const keyed = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: key, maxRetries: 0 });
+    const ok = await keyed.chat.completions.create({ model: MODEL, messages: user("hi"), max_tokens: 2 });
+    expect(ok.usage?.completion_tokens).toBe(2);
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with NATS unreachable", () => {
+  let db: TestDatabase;
+  let edge: WorkersEdge;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("postgres");
+    await (await db.open()).close();
+    edge = await startWorkersEdge({ databaseUrl: db.url!, prefix: "unreachable", natsWsUrl: `ws://127.0.0.1:${await freePort()}`, bindings: { ACCEPT_TIMEOUT_MS: "500" } });
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    await db?.drop();
+  });
+
+  it("answers 503 bus_unavailable within the accept timeout, never a hang", async () => {
+    const started = performance.now();
+    const r = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("anyone?") }));
+    expect(r.status).toBe(503);
+    expect(r.json?.error?.code).toBe("bus_unavailable");
+    expect(performance.now() - started).toBeLessThan(2_500);
+  });
+});
