@@ -2,6 +2,7 @@
  * @module The embedded stack: gateway plus an in-process gpu-node on one Bus (in-process, or
  * NATS when NATS_URL is set), with the demo model generated on first start.
  */
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
 import { readdir } from "node:fs/promises";
 import { join } from "node:path";
 import { gpuNodeConfig, type RunningGpuNode, startGpuNode } from "@switchyard/gpu-node";
@@ -54,7 +55,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   await ensureDemoModel(modelsDir, log);
   await ensureDemoVoice(voicesDir, log);
   const bus: Bus = config.natsUrl
-    ? startNatsBus({ servers: config.natsUrl, name: "switchyard-embedded", log: (m) => log.info(m) })
+    ? startNatsBus({ servers: config.natsUrl, name: "switchyard-embedded", authenticators: natsAuthFromEnv(env), log: (m) => log.info(m) })
     : new InProcessBus();
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });

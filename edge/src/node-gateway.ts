@@ -1,4 +1,5 @@
 /** @module The gateway alone on Node over NATS, as `npm run edge` runs it (also used by benchmarks). */
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
 import { startNatsBus } from "@switchyard/shared/bus/nats-node";
 import type { Logger } from "@switchyard/shared/log";
 import type { GatewayConfig } from "./config.ts";
@@ -19,7 +20,7 @@ export async function startNodeGateway(config: GatewayConfig, env: Record<string
   if (!config.natsUrl) throw new Error("the gateway needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs everything in one process.");
   const routeConfig = loadRouteConfig(config.configPath);
   const { store, secret } = await openNodeStore(config, env);
-  const bus = startNatsBus({ servers: config.natsUrl, name: "switchyard-edge", log: (m) => log.info(m) });
+  const bus = startNatsBus({ servers: config.natsUrl, name: "switchyard-edge", authenticators: natsAuthFromEnv(env), log: (m) => log.info(m) });
   const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch });
   const server = await serveNode(gateway.app, config.host, config.port);
   return {

@@ -5,6 +5,7 @@
  * response body has ended. What crosses requests is data only (IsolateState): the last
  * worker statuses, so most requests skip the registry read.
  */
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
 import { startNatsWsBus } from "@switchyard/shared/bus/nats-ws";
 import { subjects } from "@switchyard/shared/bus/subjects";
 import type { WorkerStatus } from "@switchyard/shared/codec/chat-codec";
@@ -73,7 +74,7 @@ async function openEdge(env: EdgeEnv) {
   if (!config.databaseUrl) throw new GatewayError("DATABASE_URL is not set for this Worker.", { status: 500, type: "server_error", code: "config_error" });
   if (!config.natsUrl) throw new GatewayError("NATS_URL (a ws:// or wss:// URL) is not set for this Worker.", { status: 500, type: "server_error", code: "config_error" });
   if (env.DATABASE_RELAY_URL) useWebSocketRelay(env.DATABASE_RELAY_URL);
-  const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", log: (m) => log.info(m) });
+  const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", authenticators: natsAuthFromEnv(env), log: (m) => log.info(m) });
   // Wait for the connection a little (it is per request); a NATS that is down leaves
   // local routes answering 503 bus_unavailable, and cloud routes working.
   await Promise.race([bus.ready(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);

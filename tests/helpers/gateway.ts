@@ -1,5 +1,6 @@
 /** @module A gateway alone on a NATS bus (no embedded workers), as `npm run edge` runs it. */
 import type { NatsBus } from "@switchyard/shared/bus/nats-bus";
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
 import { startNatsBus } from "@switchyard/shared/bus/nats-node";
 import { silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
@@ -28,7 +29,7 @@ export async function startGateway(natsUrl: string, prefix: string, env: Record<
     REQUEST_TIMEOUT_MS: "30000",
     ...env,
   });
-  const bus = startNatsBus({ servers: natsUrl, name: "test-gateway" });
+  const bus = startNatsBus({ servers: natsUrl, name: "test-gateway", authenticators: natsAuthFromEnv(env) });
   const store = await openStore({ pgliteDir: "memory" });
   const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env });
   const server = await serveNode(gateway.app, config.host, config.port);

@@ -18,7 +18,8 @@ export interface NatsServer {
   stop(): Promise<void>;
 }
 
-export async function startNatsServer(opts: { port?: number } = {}): Promise<NatsServer> {
+/** `config`: extra nats.conf lines (e.g. an authorization block). */
+export async function startNatsServer(opts: { port?: number; config?: string[] } = {}): Promise<NatsServer> {
   const port = opts.port ?? (await freePort());
   const wsPort = await freePort();
   const dir = await mkdtemp(join(tmpdir(), "sy-nats-"));
@@ -29,6 +30,7 @@ export async function startNatsServer(opts: { port?: number } = {}): Promise<Nat
       `listen: "127.0.0.1:${port}"`,
       `jetstream { store_dir: "${join(dir, "js")}", max_memory_store: 64MB, max_file_store: 256MB }`,
       `websocket { listen: "127.0.0.1:${wsPort}", no_tls: true }`,
+      ...(opts.config ?? []),
     ].join("\n"),
   );
   const bin = process.env.NATS_SERVER_BIN ?? "nats-server";

@@ -5,7 +5,7 @@
  * once it is back.
  */
 import { Kvm } from "@nats-io/kv";
-import type { ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
+import type { Authenticator, ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
 import type { Bus, BusHandler, BusKv, BusMsg, BusSubscription, KvEntry, KvWatch } from "./bus.ts";
 import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError, BusUnavailableError } from "./errors.ts";
@@ -18,6 +18,8 @@ export interface NatsBusOptions {
   servers: string;
   name: string;
   connect: NatsConnect;
+  /** Credentials (nats-auth.ts reads them from the environment); none for an open server. */
+  authenticators?: Authenticator[];
   log?: (message: string) => void;
 }
 
@@ -49,6 +51,7 @@ export class NatsBus implements Bus {
     const nc = await this.options.connect({
       servers: this.options.servers.split(",").map((s) => s.trim()),
       name: this.options.name,
+      ...(this.options.authenticators?.length ? { authenticator: this.options.authenticators } : {}),
       waitOnFirstConnect: true,
       maxReconnectAttempts: -1,
       reconnectTimeWait: 250,

@@ -1,4 +1,5 @@
 /** @module `npm run gpu-node -- --models <dir>`: a worker process serving every .gguf in a folder over NATS. */
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
 import { startNatsBus } from "@switchyard/shared/bus/nats-node";
 import { stopOnSignal } from "@switchyard/shared/stop-on-signal";
 import { gpuNodeConfig } from "./config.ts";
@@ -10,7 +11,7 @@ if (!config.natsUrl) {
   console.error("gpu-node needs NATS_URL (e.g. nats://127.0.0.1:4222); `npm start` runs an embedded worker instead.");
   process.exit(2);
 }
-const bus = startNatsBus({ servers: config.natsUrl, name: `gpu-node-${config.workerId}`, log });
+const bus = startNatsBus({ servers: config.natsUrl, name: `gpu-node-${config.workerId}`, authenticators: natsAuthFromEnv(process.env), log });
 log(`waiting for NATS at ${config.natsUrl}`);
 const node = await startGpuNode(bus, config, log);
 const models = node.catalog.models().map((m) => m.id);
