@@ -32,7 +32,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)
     await (await db.open()).close(); // migrated from Node, as `npm run db:migrate` does
     metricsPort = await freePort();
     worker = await spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-edge", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } });
-    edge = await startWorkersEdge({ databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN } });
+    edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN } });
   });
   afterAll(async () => {
     await edge?.stop();
@@ -147,7 +147,13 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with NATS unre
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
     await (await db.open()).close();
-    edge = await startWorkersEdge({ databaseUrl: db.url!, prefix: "unreachable", natsWsUrl: `ws://127.0.0.1:${await freePort()}`, bindings: { ACCEPT_TIMEOUT_MS: "500" } });
+    edge = await startWorkersEdge({
+      bundleDir: inject("edgeBundleDir"),
+      natsWsUrl: `ws://127.0.0.1:${await freePort()}`,
+      databaseUrl: db.url!,
+      prefix: "unreachable",
+      bindings: { ACCEPT_TIMEOUT_MS: "500" },
+    });
   });
   afterAll(async () => {
     await edge?.stop();

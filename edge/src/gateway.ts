@@ -5,7 +5,7 @@ import type { Logger } from "@switchyard/shared/log";
 import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
-import { Access, bindsLoopbackOnly } from "./auth/access.ts";
+import { Access, type AccessCache, bindsLoopbackOnly } from "./auth/access.ts";
 import { KeyHasher } from "./auth/api-key.ts";
 import { Limiter } from "./limits/limiter.ts";
 import type { Store } from "./store/store.ts";
@@ -47,6 +47,8 @@ export interface GatewayParts {
   registry?: WorkerRegistry;
   /** The gateway lives for one request: limits leased one request at a time. */
   perRequest?: boolean;
+  /** Key checks and open mode remembered across gateways (a Workers isolate's); default its own. */
+  accessCache?: AccessCache;
 }
 
 export function createGateway(parts: GatewayParts): Gateway {
@@ -92,7 +94,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     writes,
     usage: new Batcher(writes, "usage rows", (rows) => store.recordUsage(rows)),
     hasher,
-    access: new Access(store, hasher, bindsLoopbackOnly(config.host)),
+    access: new Access(store, hasher, bindsLoopbackOnly(config.host), parts.accessCache),
     limiter: new Limiter(store, writes, { exact: parts.perRequest === true }),
     adminToken: env.ADMIN_TOKEN || undefined,
     log,

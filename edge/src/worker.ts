@@ -12,6 +12,7 @@ import type { WorkerStatus } from "@switchyard/shared/codec/chat-codec";
 import { GatewayError } from "@switchyard/shared/errors";
 import { createLogger } from "@switchyard/shared/log";
 import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
+import { AccessCache } from "./auth/access.ts";
 import { gatewayConfigFromEnv } from "./config.ts";
 import { createGateway } from "./gateway.ts";
 import { parseRouteConfig } from "./routing/route-config.ts";
@@ -31,6 +32,8 @@ const STATUS_CACHE_MS = 1_000;
 class IsolateState {
   statuses: WorkerStatus[] | undefined;
   at = 0;
+  /** Open mode and checked keys, as a Node gateway remembers them (1 s and 5 s). */
+  readonly access = new AccessCache();
 
   cached(now = Date.now()): WorkerStatus[] | undefined {
     return this.statuses && now - this.at < STATUS_CACHE_MS ? this.statuses : undefined;
@@ -74,7 +77,8 @@ async function openEdge(env: EdgeEnv) {
   if (!config.databaseUrl) throw new GatewayError("DATABASE_URL is not set for this Worker.", { status: 500, type: "server_error", code: "config_error" });
   if (!config.natsUrl) throw new GatewayError("NATS_URL (a ws:// or wss:// URL) is not set for this Worker.", { status: 500, type: "server_error", code: "config_error" });
   if (env.DATABASE_RELAY_URL) useWebSocketRelay(env.DATABASE_RELAY_URL);
-  const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", authenticators: natsAuthFromEnv(env), log: (m) => log.info(m) });
+  // Its connect and reconnect lines would be one per request: left out.
+  const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", authenticators: natsAuthFromEnv(env) });
   // Wait for the connection a little (it is per request); a NATS that is down leaves
   // local routes answering 503 bus_unavailable, and cloud routes working.
   await Promise.race([bus.ready(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);
@@ -82,7 +86,7 @@ async function openEdge(env: EdgeEnv) {
   const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   if (bus.isConnected()) await registry.snapshot(isolate.cached());
   const routeConfig = parseRouteConfig(env.SWITCHYARD_ROUTES ? JSON.parse(env.SWITCHYARD_ROUTES) : {}, "SWITCHYARD_ROUTES");
-  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, registry, perRequest: true });
+  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, registry, perRequest: true, accessCache: isolate.access });
   return {
     app: gateway.app,
     async close() {

@@ -6,7 +6,6 @@
 import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import OpenAI from "openai";
-import { inject } from "vitest";
 import { startWsRelay, type WsRelay } from "../../edge/src/dev/ws-relay.ts";
 
 export interface WorkersEdge {
@@ -18,10 +17,19 @@ export interface WorkersEdge {
 /** The compatibility settings of wrangler.toml (Miniflare does not read it). */
 const COMPATIBILITY = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
 
-export async function startWorkersEdge(opts: { databaseUrl: string; prefix: string; natsWsUrl?: string; bindings?: Record<string, string> }): Promise<WorkersEdge> {
+export interface WorkersEdgeOptions {
+  /** Where the wrangler bundle is (tests: the global setup's; benches build their own). */
+  bundleDir: string;
+  natsWsUrl: string;
+  databaseUrl: string;
+  prefix: string;
+  bindings?: Record<string, string>;
+}
+
+export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<WorkersEdge> {
   const db = new URL(opts.databaseUrl);
   const relay: WsRelay = await startWsRelay({ allowed: [`${db.hostname}:${db.port || 5432}`] });
-  const dir = inject("edgeBundleDir");
+  const dir = opts.bundleDir;
   const mf = new Miniflare({
     modules: true,
     modulesRoot: dir,
@@ -30,7 +38,7 @@ export async function startWorkersEdge(opts: { databaseUrl: string; prefix: stri
     bindings: {
       // Loopback, like the Node suites: open mode while no key exists.
       HOST: "127.0.0.1",
-      NATS_URL: opts.natsWsUrl ?? inject("natsWsUrl"),
+      NATS_URL: opts.natsWsUrl,
       SY_SUBJECT_PREFIX: opts.prefix,
       DATABASE_URL: opts.databaseUrl,
       DATABASE_RELAY_URL: relay.url,

@@ -25,49 +25,56 @@ export const bindsLoopbackOnly = (host: string): boolean => LOOPBACK.has(host) |
 /** How long a checked key is trusted without asking the database again (revocations on another gateway take this long). */
 const KEY_CACHE_MS = 5_000;
 
-export class Access {
-  #openUntil = 0;
-  #open = false;
-  #keys = new Map<string, { key: (ApiKey & { hash: string }) | undefined; until: number }>();
-  #hashes = new Map<string, string>();
+/**
+ * What Access remembers between requests: plain data, so a Workers isolate can keep one
+ * across requests (each with a gateway of its own) as a Node gateway keeps its own.
+ */
+export class AccessCache {
+  openUntil = 0;
+  open = false;
+  readonly keys = new Map<string, { key: (ApiKey & { hash: string }) | undefined; until: number }>();
+  readonly hashes = new Map<string, string>();
+}
 
+export class Access {
   constructor(
     private readonly store: Store,
     private readonly hasher: KeyHasher,
     private readonly loopbackOnly: boolean,
+    private readonly cache: AccessCache = new AccessCache(),
   ) {}
 
   /** Open mode, re-checked at most once a second (keys made by another gateway count too). */
   async openMode(now = Date.now()): Promise<boolean> {
     if (!this.loopbackOnly) return false;
-    if (now < this.#openUntil) return this.#open;
-    this.#open = !(await this.store.hasActiveKeys());
-    this.#openUntil = now + 1_000;
-    return this.#open;
+    if (now < this.cache.openUntil) return this.cache.open;
+    this.cache.open = !(await this.store.hasActiveKeys());
+    this.cache.openUntil = now + 1_000;
+    return this.cache.open;
   }
 
   /** A key was created, changed or revoked here: re-check at once. */
   invalidate(): void {
-    this.#openUntil = 0;
-    this.#keys.clear();
+    this.cache.openUntil = 0;
+    this.cache.keys.clear();
   }
 
   /** Tokens seen recently skip the HMAC (~90 µs); kept in memory only, like the token itself. */
   async #hashOf(token: string): Promise<string> {
-    const known = this.#hashes.get(token);
+    const known = this.cache.hashes.get(token);
     if (known) return known;
     const hash = await this.hasher.hash(token);
-    if (this.#hashes.size > 10_000) this.#hashes.clear();
-    this.#hashes.set(token, hash);
+    if (this.cache.hashes.size > 10_000) this.cache.hashes.clear();
+    this.cache.hashes.set(token, hash);
     return hash;
   }
 
   async #lookup(hash: string, now: number): Promise<(ApiKey & { hash: string }) | undefined> {
-    const cached = this.#keys.get(hash);
+    const cached = this.cache.keys.get(hash);
     if (cached && now < cached.until) return cached.key;
     const key = await this.store.keyByHash(hash);
-    if (this.#keys.size > 10_000) this.#keys.clear();
-    this.#keys.set(hash, { key, until: now + KEY_CACHE_MS });
+    if (this.cache.keys.size > 10_000) this.cache.keys.clear();
+    this.cache.keys.set(hash, { key, until: now + KEY_CACHE_MS });
     return key;
   }
 
