@@ -1,5 +1,5 @@
 # One image for every Switchyard process; the compose file picks the command.
-FROM node:20-bookworm-slim
+FROM node:20-bookworm-slim AS base
 WORKDIR /app
 COPY package.json package-lock.json ./
 COPY shared/package.json shared/
@@ -14,3 +14,14 @@ COPY . .
 ENV HOST=0.0.0.0
 EXPOSE 8787
 CMD ["npm", "run", "edge"]
+
+# gpu-node on CUDA: node-llama-cpp's CUDA prebuilt needs the CUDA runtime libraries.
+FROM nvidia/cuda:12.6.3-runtime-ubuntu24.04 AS gpu
+COPY --from=base /usr/local /usr/local
+COPY --from=base /app /app
+WORKDIR /app
+ENV LLAMA_GPU=cuda
+CMD ["npm", "run", "gpu-node", "--", "--models", "/models"]
+
+# The default target: what `docker build .` gives.
+FROM base
