@@ -6,12 +6,13 @@
  * NATS unreachable from the Worker, and a client disconnect reaching the gpu-node.
  * Needs a Postgres server (TEST_DATABASE_URL, as in CI): Workers have no PGlite.
  */
+import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { createTestDatabase, type TestDatabase } from "./helpers/databases.ts";
 import { freePort } from "./helpers/free-port.ts";
 import { stopChild } from "./helpers/nats-server.ts";
-import { spawnGpuNode, type WorkerProcess } from "./helpers/processes.ts";
+import { spawnGpuNode, spawnTtsNode, type WorkerProcess } from "./helpers/processes.ts";
 import { scrape, total } from "./helpers/prom-text.ts";
 import { postRaw } from "./helpers/stack.ts";
 import { startWorkersEdge, type WorkersEdge } from "./helpers/workers-edge.ts";
@@ -25,18 +26,22 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)
   let db: TestDatabase;
   let edge: WorkersEdge;
   let worker: WorkerProcess;
+  let tts: WorkerProcess;
   let metricsPort: number;
 
   beforeAll(async () => {
     db = await createTestDatabase("postgres");
     await (await db.open()).close(); // migrated from Node, as `npm run db:migrate` does
     metricsPort = await freePort();
-    worker = await spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-edge", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } });
+    [worker, tts] = await Promise.all([
+      spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-edge", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
+      spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-edge", env: { SY_SUBJECT_PREFIX: prefix } }),
+    ]);
     edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN } });
   });
   afterAll(async () => {
     await edge?.stop();
-    if (worker) await stopChild(worker.child);
+    for (const w of [worker, tts]) if (w) await stopChild(w.child);
     await db?.drop();
   });
 
@@ -127,6 +132,24 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)
     expect(await stopped()).toBe(cancelledBefore + 1);
   });
 
+  it("answers /v1/messages through the Anthropic SDK, JSON and streamed", async () => {
+    const anthropic = new Anthropic({ baseURL: edge.url, apiKey: "unused", maxRetries: 0 });
+    const msg = await anthropic.messages.create({ model: MODEL, max_tokens: 12, system: "Be kind.", messages: [{ role: "user", content: "Hello" }] });
+    expect(msg).toMatchObject({ type: "message", role: "assistant", stop_reason: "max_tokens" });
+    expect(msg.usage.output_tokens).toBe(12);
+    const final = await anthropic.messages.stream({ model: MODEL, max_tokens: 8, messages: [{ role: "user", content: "Hi" }] }).finalMessage();
+    expect(final.stop_reason).toBe("max_tokens");
+    expect(final.usage.output_tokens).toBe(8);
+  });
+
+  it("returns speech from the tts-node as a WAV", async () => {
+    const res = await edge.client.audio.speech.create({ model: "tts-1", voice: "alloy", input: "hello world", response_format: "wav" });
+    const wav = new Uint8Array(await res.arrayBuffer());
+    expect(new TextDecoder().decode(wav.subarray(0, 4))).toBe("RIFF");
+    // 44-byte header, then 11 tokens at 1280 samples each (the demo voice), 2 bytes a sample.
+    expect(wav.length).toBe(44 + 14080 * 2);
+  });
+
   it("needs a key once one exists, created through the admin API", async () => {
     const made = await fetch(`${edge.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ name: "edge" }) });
     expect(made.status).toBe(201);
@@ -137,6 +160,48 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)
     const keyed = new OpenAI({ baseURL: `${edge.url}/v1`, apiKey: key, maxRetries: 0 });
     const ok = await keyed.chat.completions.create({ model: MODEL, messages: user("hi"), max_tokens: 2 });
     expect(ok.usage?.completion_tokens).toBe(2);
+  });
+
+  it("holds an RPM limit although every request has a gateway of its own", async () => {
+    const made = await fetch(`${edge.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json" }, body: JSON.stringify({ name: "rpm", rpm: 5 }) });
+    const { key } = (await made.json()) as { key: string };
+    const results = await Promise.all(
+      Array.from({ length: 7 }, () => postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("hi"), max_tokens: 2 }), { authorization: `Bearer ${key}` })),
+    );
+    const ok = results.filter((r) => r.status === 200).length;
+    // At a minute boundary the window may roll over once; never more than 5 in one window.
+    expect(ok).toBeGreaterThanOrEqual(5);
+    expect(ok).toBeLessThanOrEqual(7);
+    if (ok === 5) expect(results.find((r) => r.status === 429)?.headers.get("retry-after")).toMatch(/^\d+$/);
+  });
+});
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with its database relay down", () => {
+  let db: TestDatabase;
+  let edge: WorkersEdge;
+
+  beforeAll(async () => {
+    db = await createTestDatabase("postgres");
+    await (await db.open()).close();
+    edge = await startWorkersEdge({
+      bundleDir: inject("edgeBundleDir"),
+      natsWsUrl: inject("natsWsUrl"),
+      databaseUrl: db.url!,
+      prefix: "relay-down",
+      bindings: { DATABASE_RELAY_URL: `ws://127.0.0.1:${await freePort()}` },
+    });
+  });
+  afterAll(async () => {
+    await edge?.stop();
+    await db?.drop();
+  });
+
+  it("answers key checks with 503 database_unavailable, never a hang", async () => {
+    const started = performance.now();
+    const r = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("hi") }), { authorization: `Bearer sk-sy-${"a".repeat(32)}` });
+    expect(r.status).toBe(503);
+    expect(r.json?.error?.code).toBe("database_unavailable");
+    expect(performance.now() - started).toBeLessThan(6_000);
   });
 });
 
