@@ -1,8 +1,8 @@
 /**
  * @module `npm run bench:edge`: a local-model stream through the Workers build under
- * Miniflare (workerd; a NATS WebSocket connection per request, Neon through the relay) against
- * the Node build (`npm run edge`, NATS over TCP), on the same gpu-node, interleaved: time to
- * first token, tokens/s, and the cost per request of the Workers design. Needs a Postgres
+ * Miniflare (workerd, Neon through the relay) with both NATS designs (a connection per
+ * request; the NatsHub Durable Object holding one) against the Node build (`npm run edge`,
+ * NATS over TCP), on the same gpu-node, interleaved: time to first token and tokens/s. Needs a Postgres
  * server: DATABASE_URL, or TEST_DATABASE_URL, else postgres://postgres@127.0.0.1:5432/postgres
  * (a database of its own is created there and dropped).
  */
@@ -59,35 +59,43 @@ await runBench(async (cleanups) => {
   cleanups.add("node gateway", () => node.stop());
   // Migrated from Node, as `npm run db:migrate` does for a deployed Worker.
   await (await openStore({ databaseUrl: dbUrl.toString(), pgliteDir: "unused" })).close();
-  const workers = await startWorkersEdge({ bundleDir: bundle, natsWsUrl: nats.wsUrl, databaseUrl: dbUrl.toString(), prefix });
-  cleanups.add("miniflare", () => workers.stop());
-  const targets = { node: node.url, workers: workers.url } as const;
+  const perRequest = await startWorkersEdge({ bundleDir: bundle, natsWsUrl: nats.wsUrl, databaseUrl: dbUrl.toString(), prefix, bindings: { NATS_MODE: "per-request" } });
+  cleanups.add("miniflare (per-request)", () => perRequest.stop());
+  const hub = await startWorkersEdge({ bundleDir: bundle, natsWsUrl: nats.wsUrl, databaseUrl: dbUrl.toString(), prefix, bindings: { NATS_MODE: "hub" } });
+  cleanups.add("miniflare (hub)", () => hub.stop());
+  const targets = { node: node.url, "per-request": perRequest.url, hub: hub.url } as const;
+  type Target = keyof typeof targets;
+  const names = Object.keys(targets) as Target[];
   console.log(`bench:edge  ${STREAMS} sequential ${MAX_TOKENS}-token streams per target per round, ${ROUNDS} rounds + 1 warm-up, interleaved`);
 
-  const results: Record<keyof typeof targets, StreamOutcome[]> = { node: [], workers: [] };
+  const results: Record<Target, StreamOutcome[]> = { node: [], "per-request": [], hub: [] };
   for (let round = 0; round <= ROUNDS; round++) {
-    const order = (round % 2 === 0 ? ["node", "workers"] : ["workers", "node"]) as Array<keyof typeof targets>;
+    // Rotated, so no target always runs right after the same other one.
+    const order = names.map((_, k) => names[(round + k) % names.length]!);
     for (const target of order) {
       const outcomes: StreamOutcome[] = [];
       for (let i = 0; i < STREAMS; i++) outcomes.push(await streamChat(targets[target], { model: "tiny", prompt: promptFor(`edge r${round}`, i), maxTokens: MAX_TOKENS, temperature: 0.8, seed: 42 }));
       const failed = outcomes.filter((o) => o.error);
       if (failed.length > 0) throw new Error(`${target}: ${failed.length} streams failed: ${failed[0]?.error}`);
       const ttft = percentileOf(outcomes.map(ttftMs), 0.5);
-      console.log(`  ${round === 0 ? "warm-up" : `round ${round}`}  ${target.padEnd(8)} TTFT p50 ${ttft.toFixed(1).padStart(6)} ms  ${tps(outcomes).toFixed(0).padStart(6)} tok/s`);
+      console.log(`  ${round === 0 ? "warm-up" : `round ${round}`}  ${target.padEnd(11)} TTFT p50 ${ttft.toFixed(1).padStart(6)} ms  ${tps(outcomes).toFixed(0).padStart(6)} tok/s`);
       if (round > 0) results[target].push(...outcomes);
       await sleep(200);
     }
   }
-  const row = (t: keyof typeof targets) => ({ ttft50: percentileOf(results[t].map(ttftMs), 0.5), ttft99: percentileOf(results[t].map(ttftMs), 0.99), tps: tps(results[t]) });
+  const row = (t: Target) => ({ ttft50: percentileOf(results[t].map(ttftMs), 0.5), ttft99: percentileOf(results[t].map(ttftMs), 0.99), tps: tps(results[t]) });
   const n = row("node");
-  const w = row("workers");
-  console.log("\n  build     TTFT p50 ms   TTFT p99 ms   tok/s per stream (p50)");
-  for (const [name, r] of [["node", n], ["workers", w]] as const) console.log(`  ${name.padEnd(8)} ${r.ttft50.toFixed(1).padStart(11)} ${r.ttft99.toFixed(1).padStart(13)} ${r.tps.toFixed(0).padStart(12)}`);
-  const added = w.ttft50 - n.ttft50;
-  console.log(
-    `\n  Workers (a NATS WebSocket connection, a registry read and a Neon pool per request) adds ${added.toFixed(1)} ms to TTFT p50; ` +
-      `tokens/s ${(w.tps / n.tps).toFixed(3)} × Node's   goal ≤ ${GOAL_MS} ms   ${added <= GOAL_MS ? "MET" : "MISSED"}`,
-  );
+  console.log("\n  build                  TTFT p50 ms   TTFT p99 ms   tok/s per stream (p50)");
+  for (const t of names) {
+    const r = row(t);
+    console.log(`  ${(t === "node" ? "node" : `workers ${t}`).padEnd(22)} ${r.ttft50.toFixed(1).padStart(11)} ${r.ttft99.toFixed(1).padStart(13)} ${r.tps.toFixed(0).padStart(12)}`);
+  }
+  for (const t of ["per-request", "hub"] as const) {
+    const r = row(t);
+    const added = r.ttft50 - n.ttft50;
+    const what = t === "hub" ? "the NatsHub Durable Object (one NATS connection, a live registry)" : "a NATS WebSocket connection and a registry read per request";
+    console.log(`  workers ${t} (${what}): +${added.toFixed(1)} ms TTFT p50, tokens/s ${(r.tps / n.tps).toFixed(3)} × Node's   goal ≤ ${GOAL_MS} ms   ${added <= GOAL_MS ? "MET" : "MISSED"}`);
+  }
   return 0;
 });
 

@@ -4,6 +4,7 @@
  * through the Neon driver and the relay. The same assertions as the Node API suite for
  * models, chat (JSON and SSE), errors, conversations and keys, plus what is Workers' own:
  * NATS unreachable from the Worker, and a client disconnect reaching the gpu-node.
+ * Both NATS designs run it: a connection per request, and the NatsHub Durable Object.
  * Needs a Postgres server (TEST_DATABASE_URL, as in CI): Workers have no PGlite.
  */
 import Anthropic from "@anthropic-ai/sdk";
@@ -21,7 +22,7 @@ const MODEL = "tiny";
 const ADMIN = "admin-token-for-workers";
 const user = (content: string) => [{ role: "user" as const, content }];
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)", () => {
+describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, { mode: "hub" }])("the edge on Workers (miniflare), NATS_MODE=$mode", ({ mode }) => {
   const prefix = `w${Math.random().toString(36).slice(2, 8)}`;
   let db: TestDatabase;
   let edge: WorkersEdge;
@@ -37,7 +38,7 @@ describe.skipIf(!process.env.TEST_DATABASE_URL)("the edge on Workers (miniflare)
       spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-edge", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
       spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-edge", env: { SY_SUBJECT_PREFIX: prefix } }),
     ]);
-    edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN } });
+    edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ADMIN_TOKEN: ADMIN, NATS_MODE: mode } });
   });
   afterAll(async () => {
     await edge?.stop();

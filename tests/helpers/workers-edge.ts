@@ -48,6 +48,8 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
       ACCEPT_TIMEOUT_MS: "2000",
       ...opts.bindings,
     },
+    // The NatsHub Durable Object, for NATS_MODE=hub (wrangler.toml binds it the same way).
+    durableObjects: { NATS_HUB: "NatsHub" },
     port: 0,
   });
   const url = (await mf.ready).toString().replace(/\/$/, "");

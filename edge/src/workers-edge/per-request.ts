@@ -1,0 +1,64 @@
+/**
+ * @module The per-request design: each request opens its own NATS connection (WebSocket),
+ * reads the pool from the workers bucket (or the isolate's copy of it, at most 1 s old),
+ * opens a Neon pool and builds a gateway, all closed through ctx.waitUntil after the body.
+ * Between requests the isolate keeps data only (IsolateState).
+ */
+import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
+import { startNatsWsBus } from "@switchyard/shared/bus/nats-ws";
+import { subjects } from "@switchyard/shared/bus/subjects";
+import type { WorkerStatus } from "@switchyard/shared/codec/chat-codec";
+import type { Logger } from "@switchyard/shared/log";
+import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
+import { AccessCache } from "../auth/access.ts";
+import { createGateway } from "../gateway.ts";
+import { openNeonStore, useWebSocketRelay } from "../store/neon-store.ts";
+import { closeAfterBody, type EdgeSettings, type ExecutionContextLike } from "./edge-env.ts";
+
+/** How long one request's view of the pool serves the next ones in this isolate. */
+const STATUS_CACHE_MS = 1_000;
+
+/** Per-isolate state, kept to plain data: never a connection, a pool or a timer. */
+export class IsolateState {
+  statuses: WorkerStatus[] | undefined;
+  at = 0;
+  /** Open mode and checked keys, as a Node gateway remembers them (1 s and 5 s). */
+  readonly access = new AccessCache();
+
+  cached(now = Date.now()): WorkerStatus[] | undefined {
+    return this.statuses && now - this.at < STATUS_CACHE_MS ? this.statuses : undefined;
+  }
+
+  keep(statuses: WorkerStatus[]): void {
+    this.statuses = statuses;
+    this.at = Date.now();
+  }
+}
+
+export async function servePerRequest(request: Request, s: EdgeSettings, isolate: IsolateState, ctx: ExecutionContextLike, log: Logger): Promise<Response> {
+  const { config } = s;
+  if (s.vars.DATABASE_RELAY_URL) useWebSocketRelay(s.vars.DATABASE_RELAY_URL);
+  // Its connect and reconnect lines would be one per request: left out.
+  const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", authenticators: natsAuthFromEnv(s.vars) });
+  // Wait for the connection a little (it is per request); a NATS that is down leaves local
+  // routes answering 503 bus_unavailable, and cloud routes working.
+  await Promise.race([bus.ready(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);
+  const store = openNeonStore(config.databaseUrl);
+  const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
+  if (bus.isConnected()) await registry.snapshot(isolate.cached());
+  const gateway = createGateway({ config, bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry, perRequest: true, accessCache: isolate.access });
+  const close = async () => {
+    if (bus.isConnected()) isolate.keep(registry.workers());
+    await gateway.stop();
+    await store.close();
+    await bus.close();
+  };
+  let response: Response;
+  try {
+    response = await gateway.app.fetch(request);
+  } catch (err) {
+    ctx.waitUntil(close());
+    throw err;
+  }
+  return closeAfterBody(response, ctx, close);
+}
