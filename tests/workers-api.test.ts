@@ -177,58 +177,40 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, {
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with its database relay down", () => {
-  let db: TestDatabase;
-  let edge: WorkersEdge;
-
+/** A Workers edge on a fresh, migrated database, with one part of its surroundings broken. */
+function brokenEdge(setup: () => Promise<{ prefix: string; natsWsUrl?: string; bindings: Record<string, string> }>) {
+  const parts: { db?: TestDatabase; edge?: WorkersEdge } = {};
   beforeAll(async () => {
-    db = await createTestDatabase("postgres");
-    await (await db.open()).close();
-    edge = await startWorkersEdge({
-      bundleDir: inject("edgeBundleDir"),
-      natsWsUrl: inject("natsWsUrl"),
-      databaseUrl: db.url!,
-      prefix: "relay-down",
-      bindings: { DATABASE_RELAY_URL: `ws://127.0.0.1:${await freePort()}` },
-    });
+    const o = await setup();
+    parts.db = await createTestDatabase("postgres");
+    await (await parts.db.open()).close();
+    parts.edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: o.natsWsUrl ?? inject("natsWsUrl"), databaseUrl: parts.db.url!, prefix: o.prefix, bindings: o.bindings });
   });
   afterAll(async () => {
-    await edge?.stop();
-    await db?.drop();
+    await parts.edge?.stop();
+    await parts.db?.drop();
   });
+  return () => parts.edge!;
+}
+
+describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with its database relay down", () => {
+  const edge = brokenEdge(async () => ({ prefix: "relay-down", bindings: { DATABASE_RELAY_URL: `ws://127.0.0.1:${await freePort()}` } }));
 
   it("answers key checks with 503 database_unavailable, never a hang", async () => {
     const started = performance.now();
-    const r = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("hi") }), { authorization: `Bearer sk-sy-${"a".repeat(32)}` });
+    const r = await postRaw(edge().url, JSON.stringify({ model: MODEL, messages: user("hi") }), { authorization: `Bearer sk-sy-${"a".repeat(32)}` });
     expect(r.status).toBe(503);
     expect(r.json?.error?.code).toBe("database_unavailable");
     expect(performance.now() - started).toBeLessThan(6_000);
   });
 });
 
-describe.skipIf(!process.env.TEST_DATABASE_URL)("the Workers edge with NATS unreachable", () => {
-  let db: TestDatabase;
-  let edge: WorkersEdge;
-
-  beforeAll(async () => {
-    db = await createTestDatabase("postgres");
-    await (await db.open()).close();
-    edge = await startWorkersEdge({
-      bundleDir: inject("edgeBundleDir"),
-      natsWsUrl: `ws://127.0.0.1:${await freePort()}`,
-      databaseUrl: db.url!,
-      prefix: "unreachable",
-      bindings: { ACCEPT_TIMEOUT_MS: "500" },
-    });
-  });
-  afterAll(async () => {
-    await edge?.stop();
-    await db?.drop();
-  });
+describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, { mode: "hub" }])("the Workers edge with NATS unreachable, NATS_MODE=$mode", ({ mode }) => {
+  const edge = brokenEdge(async () => ({ prefix: "unreachable", natsWsUrl: `ws://127.0.0.1:${await freePort()}`, bindings: { ACCEPT_TIMEOUT_MS: "500", NATS_MODE: mode } }));
 
   it("answers 503 bus_unavailable within the accept timeout, never a hang", async () => {
     const started = performance.now();
-    const r = await postRaw(edge.url, JSON.stringify({ model: MODEL, messages: user("anyone?") }));
+    const r = await postRaw(edge().url, JSON.stringify({ model: MODEL, messages: user("anyone?") }));
     expect(r.status).toBe(503);
     expect(r.json?.error?.code).toBe("bus_unavailable");
     expect(performance.now() - started).toBeLessThan(2_500);

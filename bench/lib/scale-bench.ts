@@ -25,7 +25,7 @@ export interface ScaleBench {
   /** Every gpu-node started, for the slot check at the end; sections append theirs. */
   workers: WorkerProcess[];
   verdicts: Verdicts;
-  /** What went wrong in Switchyard's streams or slots: any makes the bench exit 1. */
+  /** What went wrong in Switchyard's streams or slots; each one makes the bench exit 1. */
   problems: string[];
   /** Measured runs' CPU windows, per section. */
   windows: Map<Section, CpuWindow[]>;
