@@ -53,7 +53,7 @@ describe("models loaded on demand", () => {
     await writeTinyLlamaGguf(join(dir, "beta.gguf"), { seed: 22 });
     await writeTinyLlamaGguf(join(dir, "gamma.gguf"), { seed: 23 });
     // Each tiny model takes ~24 MiB with its context: the budget holds one at a time.
-    stack = await startTestStack({ modelsDir: dir, env: { LLAMA_MEMORY_BUDGET: "40MiB", LLAMA_KEEP_ALIVE: "-1", ADMIN_TOKEN: ADMIN } });
+    stack = await startTestStack({ modelsDir: dir, env: { LLAMA_MEMORY_BUDGET: "40MiB", LLAMA_KEEP_ALIVE: "-1", ADMIN_TOKEN: ADMIN, MODELS_RESCAN: "200ms" } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -114,6 +114,17 @@ describe("models loaded on demand", () => {
     expect(unknown.status).toBe(404);
     expect(((await unknown.json()) as { error: { code: string } }).error.code).toBe("model_not_found");
     expect((await fetch(`${stack.url}/admin/models/gamma/load`, { method: "POST" })).status).toBe(401);
+  });
+
+  it("announces a model dropped into the folder, and drops one whose file is removed", async () => {
+    await writeTinyLlamaGguf(join(dir, "delta.gguf"), { seed: 24 });
+    expect((await statesAfter({ delta: "available" })).delta).toBe("available");
+    expect((await chat("delta")).status).toBe(200);
+    await rm(join(dir, "delta.gguf"));
+    const until = Date.now() + 3_000;
+    while ("delta" in (await states()) && Date.now() < until) await new Promise((r) => setTimeout(r, 50));
+    expect(await states()).not.toHaveProperty("delta");
+    expect((await chat("delta")).status).toBe(503);
   });
 
   it("refuses a model whose file turned corrupt after it was announced, and keeps serving the others", async () => {

@@ -28,6 +28,8 @@ export const GpuNodeConfigSchema = z.object({
   metricsHost: z.string().min(1),
   /** On SIGTERM: how long running streams may take to finish before they are cut. */
   drainGraceMs: z.coerce.number().int().min(0),
+  /** How often the models folder is looked at again (new files announced, removed ones dropped); 0: never. */
+  rescanMs: z.number().int().min(0),
 });
 export type GpuNodeConfig = z.infer<typeof GpuNodeConfigSchema>;
 
@@ -51,6 +53,7 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
       "memory-budget": { type: "string" },
       "metrics-port": { type: "string" },
       "drain-grace": { type: "string" },
+      "rescan-interval": { type: "string" },
     },
     allowPositionals: false,
   });
@@ -72,6 +75,7 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
     metricsPort: values["metrics-port"] ?? env.METRICS_PORT ?? 0,
     metricsHost: env.METRICS_HOST ?? "127.0.0.1",
     drainGraceMs: duration("--drain-grace", values["drain-grace"] ?? env.DRAIN_GRACE ?? "30s"),
+    rescanMs: Math.max(0, duration("--rescan-interval", values["rescan-interval"] ?? env.MODELS_RESCAN ?? "10s")),
   });
 }
 

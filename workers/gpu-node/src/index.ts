@@ -40,6 +40,7 @@ export async function startGpuNode(bus: Bus, config: GpuNodeConfig, log: (messag
     coalesceMs: config.coalesceMs,
     statusIntervalMs: config.statusIntervalMs,
     statusTtlMs: config.statusTtlMs,
+    rescanMs: config.rescanMs,
     log,
   });
   await worker.start();

@@ -26,12 +26,16 @@ export interface LlmWorkerOptions {
   coalesceMs: number;
   statusIntervalMs: number;
   statusTtlMs: number;
+  /** How often the models folder is looked at again for new or removed files; 0: never. */
+  rescanMs: number;
   log: (message: string) => void;
 }
 
 export class LlmWorker {
   #subs: BusSubscription[] = [];
-  #groupSubs: BusSubscription[] = [];
+  /** Each model's queue-group subscription (the path while a gateway's registry is empty). */
+  #groupSubs = new Map<string, BusSubscription>();
+  #rescanTimer: NodeJS.Timeout | undefined;
   #active = new Map<string, AbortController>();
   #announcer: StatusAnnouncer;
   #draining = false;
@@ -58,10 +62,34 @@ export class LlmWorker {
     this.#subs.push(
       this.bus.subscribe(this.subjects.workerControl(id), (msg) => void handleControl(this.bus, this.catalog, msg, () => this.#draining, this.options.log)),
     );
-    for (const m of this.catalog.models()) {
-      this.#groupSubs.push(this.bus.subscribe(this.subjects.chat(m.id), (msg) => void this.#onRequest(msg), { queue: this.subjects.chatQueue(m.id) }));
-    }
+    this.#syncGroups();
     await this.#announcer.start();
+    if (this.options.rescanMs > 0) {
+      this.#rescanTimer = setInterval(() => void this.#rescan(), this.options.rescanMs);
+      this.#rescanTimer.unref();
+    }
+  }
+
+  /** One queue-group subscription per model in the catalog, no more, no less. */
+  #syncGroups(): void {
+    if (this.#draining) return;
+    const ids = new Set(this.catalog.models().map((m) => m.id));
+    for (const [id, sub] of this.#groupSubs)
+      if (!ids.has(id)) {
+        sub.unsubscribe();
+        this.#groupSubs.delete(id);
+      }
+    for (const id of ids)
+      if (!this.#groupSubs.has(id)) this.#groupSubs.set(id, this.bus.subscribe(this.subjects.chat(id), (msg) => void this.#onRequest(msg), { queue: this.subjects.chatQueue(id) }));
+  }
+
+  async #rescan(): Promise<void> {
+    try {
+      const { added, removed } = await this.catalog.rescan();
+      if (added.length > 0 || removed.length > 0) this.#syncGroups();
+    } catch (err) {
+      this.options.log(`models folder rescan failed: ${(err as Error).message}`);
+    }
   }
 
   get activeRequests(): number {
@@ -190,8 +218,9 @@ export class LlmWorker {
    */
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
-    for (const sub of this.#groupSubs) sub.unsubscribe();
-    this.#groupSubs = [];
+    clearInterval(this.#rescanTimer);
+    for (const sub of this.#groupSubs.values()) sub.unsubscribe();
+    this.#groupSubs.clear();
     await this.#announcer.announceNow();
     this.options.log(`draining: ${this.#active.size} running, up to ${graceMs} ms`);
     const until = Date.now() + graceMs;
@@ -202,9 +231,10 @@ export class LlmWorker {
   /** Stops taking work, cancels what runs, and removes this worker from the registry. */
   async stop(): Promise<void> {
     this.#draining = true;
-    for (const sub of [...this.#subs, ...this.#groupSubs]) sub.unsubscribe();
+    clearInterval(this.#rescanTimer);
+    for (const sub of [...this.#subs, ...this.#groupSubs.values()]) sub.unsubscribe();
     this.#subs = [];
-    this.#groupSubs = [];
+    this.#groupSubs.clear();
     for (const abort of this.#active.values()) abort.abort(new Error("worker shutting down"));
     await this.#announcer.stop();
   }

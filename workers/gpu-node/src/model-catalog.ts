@@ -5,7 +5,7 @@
  * A model idle past its keep-alive is unloaded; a load that would pass the memory budget
  * first evicts the least recently used idle model, and is refused if it still cannot fit.
  */
-import { readdir } from "node:fs/promises";
+import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { estimateMemory, loadModel, type LoadedModel } from "./load-model.ts";
@@ -67,6 +67,8 @@ const mib = (bytes: number) => `${Math.ceil(bytes / MIB)} MiB`;
 
 export class ModelCatalog {
   readonly #models = new Map<string, CatalogModel>();
+  /** Files that failed their check, with their mtime then: not read again until they change. */
+  readonly #skipped = new Map<string, number>();
 
   private constructor(
     readonly llama: Llama,
@@ -80,41 +82,71 @@ export class ModelCatalog {
     const gpuName = llama.gpu === false ? "cpu" : `${llama.gpu}:${(await llama.getGpuDeviceNames().catch(() => [])).join(",")}`;
     const free = llama.gpu === false ? (await llama.getRamState()).free : (await llama.getVramState()).free;
     const catalog = new ModelCatalog(llama, gpuName, options.memoryBudgetBytes ?? free, options);
-    await catalog.#scan();
+    await catalog.rescan();
     return catalog;
   }
 
-  async #scan(): Promise<void> {
-    const files = (await readdir(this.options.modelsDir).catch(() => [] as string[])).filter((f) => f.toLowerCase().endsWith(".gguf")).sort();
+  /**
+   * Looks at the folder again: new valid files are announced (available), removed files are
+   * dropped once no request holds them (unloaded first if loaded). A file that failed its
+   * check is looked at again only when it changes.
+   */
+  async rescan(): Promise<{ added: string[]; removed: string[] }> {
+    const dir = this.options.modelsDir;
+    const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.toLowerCase().endsWith(".gguf")).sort();
+    const added: string[] = [];
+    const present = new Set<string>();
     for (const file of files) {
-      const path = join(this.options.modelsDir, file);
+      const path = join(dir, file);
+      const id = modelIdFromPath(path);
+      present.add(id);
+      if (this.#models.has(id)) continue;
+      const mtime = await stat(path).then((st) => st.mtimeMs, () => -1);
+      if (this.#skipped.get(path) === mtime) continue;
       try {
-        const summary = await validateGguf(path);
-        const wanted = this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192);
-        const contextWindow = Math.min(wanted, summary.contextLength);
-        const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, summary.fileBytes);
-        const id = modelIdFromPath(path);
-        this.#models.set(id, {
-          id,
-          path,
-          state: "available",
-          error: "",
-          contextWindow,
-          memoryBytes,
-          slotsTotal: this.options.slots,
-          reserved: 0,
-          lastUsedUnixMs: 0,
-          keepAliveMs: this.options.keepAliveMs,
-          tokensPerSecond: 0,
-          loaded: undefined,
-          loading: undefined,
-          idleTimer: undefined,
-        });
-        this.options.log(`found model ${id} (context ${contextWindow}, ${this.options.slots} slots, ~${mib(memoryBytes)}) at ${path}`);
+        this.#models.set(id, await this.#entry(id, path));
+        this.#skipped.delete(path);
+        added.push(id);
+        const m = this.#models.get(id)!;
+        this.options.log(`found model ${id} (context ${m.contextWindow}, ${m.slotsTotal} slots, ~${mib(m.memoryBytes)}) at ${path}`);
       } catch (err) {
+        this.#skipped.set(path, mtime);
         this.options.log(`skipping ${path}: ${(err as Error).message}`);
       }
     }
+    const removed: string[] = [];
+    for (const m of this.models()) {
+      if (present.has(m.id) || m.reserved > 0 || m.loading) continue;
+      if (m.loaded) await this.unload(m.id, "admin", "its file was removed").catch(() => {});
+      this.#models.delete(m.id);
+      removed.push(m.id);
+      this.options.log(`model ${m.id} removed: its file is gone`);
+    }
+    if (added.length > 0 || removed.length > 0) this.options.onChange();
+    return { added, removed };
+  }
+
+  async #entry(id: string, path: string): Promise<CatalogModel> {
+    const summary = await validateGguf(path);
+    const wanted = this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192);
+    const contextWindow = Math.min(wanted, summary.contextLength);
+    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, summary.fileBytes);
+    return {
+      id,
+      path,
+      state: "available",
+      error: "",
+      contextWindow,
+      memoryBytes,
+      slotsTotal: this.options.slots,
+      reserved: 0,
+      lastUsedUnixMs: 0,
+      keepAliveMs: this.options.keepAliveMs,
+      tokensPerSecond: 0,
+      loaded: undefined,
+      loading: undefined,
+      idleTimer: undefined,
+    };
   }
 
   models(): CatalogModel[] {
