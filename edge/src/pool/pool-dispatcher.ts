@@ -129,7 +129,7 @@ export class PoolDispatcher {
     }
   }
 
-  /** Queue lengths and the longest wait now, per model, for /admin/workers and metrics. */
+  /** Queue lengths and measured service times per model, for /admin/workers and metrics. */
   queues(): Array<{ model: string; length: number; serviceMs: number }> {
     return [...this.#queues.entries()].map(([model, q]) => ({ model, length: q.length, serviceMs: this.#serviceMs.get(model) ?? 0 }));
   }
