@@ -5,7 +5,8 @@
  * models, chat (JSON and SSE), errors, conversations and keys, plus what is Workers' own:
  * NATS unreachable from the Worker, and a client disconnect reaching the gpu-node.
  * Both NATS designs run it: a connection per request, and the NatsHub Durable Object.
- * Needs a Postgres server (TEST_DATABASE_URL, as in CI): Workers have no PGlite.
+ * Needs a Postgres server (TEST_DATABASE_URL, as in CI): Workers have no PGlite, so without
+ * one the suite is skipped (#10 leaves a PGlite-backed variant to do).
  */
 import Anthropic from "@anthropic-ai/sdk";
 import OpenAI from "openai";
