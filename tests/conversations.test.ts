@@ -4,8 +4,7 @@
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openaiStream } from "./fakes/openai-wire.ts";
-import { type CloudGateway, startCloudGateway } from "./helpers/cloud-gateway.ts";
-import { createTestDatabase, dbKinds, type TestDatabase } from "./helpers/databases.ts";
+import { type CloudTarget, startCloudTarget, targetKinds } from "./helpers/cloud-target.ts";
 
 const ADMIN = "admin-token-for-tests";
 
@@ -15,9 +14,8 @@ interface ConversationView {
   messages?: Array<{ role: string; content: string; status: string }>;
 }
 
-describe.each(dbKinds())("conversations on %s", (kind) => {
-  let db: TestDatabase;
-  let gw: CloudGateway;
+describe.each(targetKinds())("conversations on %s", (kind) => {
+  let gw: CloudTarget;
   let alice = "";
   let bob = "";
 
@@ -30,8 +28,7 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
   const read = (key: string, id: string) => json<ConversationView>(call(`/v1/conversations/${id}`, key));
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    gw = await startCloudGateway({ store: await db.open(), env: { ADMIN_TOKEN: ADMIN } });
+    gw = await startCloudTarget(kind, { ADMIN_TOKEN: ADMIN });
     const mk = async (name: string) =>
       ((await json<{ key: string }>(fetch(`${gw.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name }) }))).key);
     alice = await mk("alice");
@@ -39,8 +36,6 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
   });
   afterAll(async () => {
     await gw?.stop();
-    await gw?.store.close();
-    await db?.drop();
   });
   beforeEach(() => {
     gw.openai.requests.length = 0;
@@ -50,10 +45,10 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
     const conv = await newConversation(alice);
     expect(conv.id).toMatch(/^conv_/);
     expect((await chat(alice, { conversation_id: conv.id, messages: [{ role: "user", content: "First question" }] })).status).toBe(200);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     // The header works as well as the body field.
     expect((await chat(alice, { messages: [{ role: "user", content: "Second question" }] }, { "x-conversation-id": conv.id })).status).toBe(200);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     expect(gw.openai.requests[1]?.body.messages).toEqual([
       { role: "user", content: "First question" },
       { role: "assistant", content: "Hello from the fake OpenAI." },
@@ -85,7 +80,7 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
     for (let i = 0; i < 4; i++) await reader.read();
     controller.abort();
     await new Promise((r) => setTimeout(r, 100));
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const stored = await read(alice, conv.id);
     expect(stored.messages?.slice(0, 2).map((m) => [m.role, m.content, m.status])).toEqual([
       ["user", "stream please", "complete"],
@@ -138,7 +133,7 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
     const conv = await newConversation(alice, title);
     const content = "Robert'); DELETE FROM messages; -- ñ 😀 \\ \u0001";
     expect((await chat(alice, { conversation_id: conv.id, messages: [{ role: "user", content }] })).status).toBe(200);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const stored = await read(alice, conv.id);
     expect(stored.title).toBe(title);
     expect(stored.messages?.[0]?.content).toBe(content);
@@ -147,7 +142,7 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
   it("writes a title with a model", async () => {
     const conv = await newConversation(alice);
     await chat(alice, { conversation_id: conv.id, messages: [{ role: "user", content: "Plan a trip to Lisbon" }] });
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const titled = await json<ConversationView>(call(`/v1/conversations/${conv.id}/title`, alice, { method: "POST", body: JSON.stringify({ model: "gpt-4o-mini" }) }));
     expect(titled.title).toBe("Hello from the fake OpenAI.");
     const prompt = gw.openai.requests.at(-1)?.body.messages as Array<{ content: string }>;
@@ -163,8 +158,8 @@ describe.each(dbKinds())("conversations on %s", (kind) => {
     const body = await res.text();
     expect(body).toContain("t29");
     expect(body.trim().endsWith("data: [DONE]")).toBe(true);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     expect((await call(`/v1/conversations/${conv.id}`, alice)).status).toBe(404);
-    expect(gw.gateway.deps.writes.backlog).toBe(0);
+    expect(gw.backlog()).toBe(0);
   });
 });

@@ -61,6 +61,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, {
     expect((tiny as unknown as { context_window: number }).context_window).toBe(2048);
   });
 
+  it("keeps a live view of the pool across requests, past the status ttl", async () => {
+    // Statuses older than SY_STATUS_TTL_MS (2 s here) are forgotten: the view must be refreshed, not kept.
+    await new Promise((r) => setTimeout(r, 2_500));
+    expect((await edge.client.models.list()).data.map((m) => m.id)).toContain(MODEL);
+  });
+
   it("answers a non-streaming completion with usage and runs to max_tokens", async () => {
     const res = await edge.client.chat.completions.create({ model: MODEL, messages: user("Hello"), max_tokens: 24, seed: 1 });
     expect(res.object).toBe("chat.completion");

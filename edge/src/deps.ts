@@ -6,6 +6,7 @@ import type { Logger } from "@switchyard/shared/log";
 import type { Access } from "./auth/access.ts";
 import type { KeyHasher } from "./auth/api-key.ts";
 import type { GatewayConfig } from "./config.ts";
+import type { InFlight } from "./handlers/in-flight.ts";
 import type { Limiter } from "./limits/limiter.ts";
 import type { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import type { PoolDispatcher } from "./pool/pool-dispatcher.ts";
@@ -33,6 +34,8 @@ export interface GatewayDeps {
   speech: LocalSpeech;
   /** Usage and conversation writes, retried until the database takes them. */
   writes: WriteQueue;
+  /** Chat calls not yet accounted for (stop waits for them before draining writes). */
+  inFlight: InFlight;
   /** Usage rows, written in batches. */
   usage: Batcher<UsageRow>;
   access: Access;

@@ -9,6 +9,7 @@ import { Access, type AccessCache, bindsLoopbackOnly } from "./auth/access.ts";
 import { KeyHasher } from "./auth/api-key.ts";
 import { Limiter } from "./limits/limiter.ts";
 import type { Store } from "./store/store.ts";
+import { InFlight } from "./handlers/in-flight.ts";
 import { Batcher } from "./store/batcher.ts";
 import { WriteQueue } from "./store/write-queue.ts";
 import type { AppEnv } from "./app-env.ts";
@@ -76,6 +77,7 @@ export function createGateway(parts: GatewayParts): Gateway {
   );
   const router: ModelRouter = new ModelRouter(routeConfig, { local, ...cloud });
   const writes = new WriteQueue({ log });
+  const inFlight = new InFlight();
   const hasher = new KeyHasher(secret);
   const deps: GatewayDeps = {
     config,
@@ -92,6 +94,7 @@ export function createGateway(parts: GatewayParts): Gateway {
       idleTimeoutMs: config.workerIdleTimeoutMs,
     }),
     writes,
+    inFlight,
     usage: new Batcher(writes, "usage rows", (rows) => store.recordUsage(rows)),
     hasher,
     access: new Access(store, hasher, bindsLoopbackOnly(config.host), parts.accessCache),
@@ -105,7 +108,10 @@ export function createGateway(parts: GatewayParts): Gateway {
     deps,
     async stop() {
       pool.stop();
-      registry.stop();
+      // A registry handed in belongs to the caller (the NatsHub shares one across requests).
+      if (!parts.registry) registry.stop();
+      // Calls still finishing (a cancelled stream unwinding) enqueue their writes first.
+      await inFlight.idle(2_000);
       // Give pending usage/conversation writes a last chance, then report what is left.
       if ((await writes.drain(2_000)) > 0) writes.reportUnwritten();
     },

@@ -33,20 +33,45 @@ export interface CloudGatewayOptions {
   log?: Logger;
 }
 
-export async function startCloudGateway(opts: CloudGatewayOptions = {}): Promise<CloudGateway> {
+export interface CloudFakes {
+  openai: FakeUpstream;
+  anthropic: FakeUpstream;
+  groq: FakeUpstream;
+  /** The provider keys and base URLs that point a gateway (Node or Workers) at the fakes. */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export async function startCloudFakes(): Promise<CloudFakes> {
   const openai = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake OpenAI."));
   const anthropic = await startFakeUpstream((req) => anthropicMessage(String(req.body.model), "Hello from the fake Anthropic."));
   const groq = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake Groq."));
+  return {
+    openai,
+    anthropic,
+    groq,
+    env: {
+      OPENAI_API_KEY: "sk-test-openai",
+      OPENAI_BASE_URL: `${openai.url}/v1`,
+      ANTHROPIC_API_KEY: "sk-ant-test",
+      ANTHROPIC_BASE_URL: anthropic.url,
+      GROQ_API_KEY: "gsk-test",
+      GROQ_BASE_URL: `${groq.url}/openai/v1`,
+      UPSTREAM_MAX_RETRIES: "2",
+      ACCEPT_TIMEOUT_MS: "500",
+    },
+    stop: async () => {
+      await Promise.all([openai.stop(), anthropic.stop(), groq.stop()]);
+    },
+  };
+}
+
+export async function startCloudGateway(opts: CloudGatewayOptions = {}): Promise<CloudGateway> {
+  const fakes = await startCloudFakes();
+  const { openai, anthropic, groq } = fakes;
   const env: Record<string, string> = {
     PORT: "0",
-    OPENAI_API_KEY: "sk-test-openai",
-    OPENAI_BASE_URL: `${openai.url}/v1`,
-    ANTHROPIC_API_KEY: "sk-ant-test",
-    ANTHROPIC_BASE_URL: anthropic.url,
-    GROQ_API_KEY: "gsk-test",
-    GROQ_BASE_URL: `${groq.url}/openai/v1`,
-    UPSTREAM_MAX_RETRIES: "2",
-    ACCEPT_TIMEOUT_MS: "500",
+    ...fakes.env,
     ...opts.env,
   };
   for (const k of opts.omitKeys ?? []) delete env[k];
@@ -69,7 +94,7 @@ export async function startCloudGateway(opts: CloudGatewayOptions = {}): Promise
       await gateway.stop();
       if (ownStore) await store.close();
       await bus.close();
-      await Promise.all([openai.stop(), anthropic.stop(), groq.stop()]);
+      await fakes.stop();
     },
   };
 }

@@ -7,10 +7,13 @@ import { join } from "node:path";
 import { Miniflare } from "miniflare";
 import OpenAI from "openai";
 import { startWsRelay, type WsRelay } from "../../edge/src/dev/ws-relay.ts";
+import { writeHarness } from "./workers-harness.ts";
 
 export interface WorkersEdge {
   url: string;
   client: OpenAI;
+  /** Resolves once every ctx.waitUntil of past requests has ended (their writes landed). */
+  settled(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -30,10 +33,13 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
   const db = new URL(opts.databaseUrl);
   const relay: WsRelay = await startWsRelay({ allowed: [`${db.hostname}:${db.port || 5432}`] });
   const dir = opts.bundleDir;
+  const harness = await writeHarness(dir);
   const mf = new Miniflare({
-    modules: true,
     modulesRoot: dir,
-    scriptPath: join(dir, "worker.js"),
+    modules: [
+      { type: "ESModule", path: harness },
+      { type: "ESModule", path: join(dir, "worker.js") },
+    ],
     ...COMPATIBILITY,
     bindings: {
       // Loopback, like the Node suites: open mode while no key exists.
@@ -56,6 +62,9 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
   return {
     url,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 }),
+    async settled() {
+      await (await fetch(`${url}/__settled`)).text();
+    },
     async stop() {
       await mf.dispose();
       await relay.close();

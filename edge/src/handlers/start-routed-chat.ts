@@ -11,6 +11,7 @@ import type { NormalizedChatRequest, NormalizedMessage } from "../chat/normalize
 import type { Target } from "../routing/resolve-target.ts";
 import { startChat } from "../routing/run-chain.ts";
 import { CallRecord, type Outcome } from "./call-record.ts";
+import type { InFlight } from "./in-flight.ts";
 
 export interface RoutedChat {
   target: Target;
@@ -59,16 +60,18 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   if (worker) c.header("x-switchyard-worker", worker);
   c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
   if (first) record.observe(first);
-  return { target, first, events: accounted(events, record, (outcome, status) => finish(outcome, status, label)) };
+  return { target, first, events: accounted(events, record, (outcome, status) => finish(outcome, status, label), c.var.deps.inFlight) };
 }
 
 async function* accounted(
   events: AsyncGenerator<ChatEvent, void, undefined>,
   record: CallRecord,
   finish: (outcome: Outcome, status: number) => void,
+  inFlight: InFlight,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   let outcome: Outcome = "cancelled";
   let status = 499;
+  const done = inFlight.begin();
   try {
     for await (const e of events) {
       record.observe(e);
@@ -82,6 +85,7 @@ async function* accounted(
     throw err;
   } finally {
     finish(outcome, status);
+    done();
   }
 }
 
