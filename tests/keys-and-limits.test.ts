@@ -1,13 +1,13 @@
 /**
  * API keys, auth modes, per-key limits and usage, on PGlite and (with TEST_DATABASE_URL) on
- * the Postgres server. Chat goes to a fake OpenAI upstream that reports 9 + 12 tokens.
+ * the Postgres server, through node-postgres, Neon, and the Workers build (where every
+ * request has a gateway of its own). Chat goes to a fake OpenAI upstream that reports
+ * 9 + 12 tokens.
  */
-import { createLogger } from "@switchyard/shared/log";
 import Anthropic from "@anthropic-ai/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { anthropicMessage } from "./fakes/anthropic-wire.ts";
-import { type CloudGateway, startCloudGateway } from "./helpers/cloud-gateway.ts";
-import { createTestDatabase, dbKinds, type TestDatabase } from "./helpers/databases.ts";
+import { type CloudTarget, startCloudTargets, targetKinds } from "./helpers/cloud-target.ts";
 
 const ADMIN = "admin-token-for-tests";
 const chatBody = (model = "gpt-4o-mini") => JSON.stringify({ model, messages: [{ role: "user", content: "hi" }] });
@@ -18,11 +18,9 @@ interface Created {
   prefix: string;
 }
 
-describe.each(dbKinds())("keys and limits on %s", (kind) => {
-  let db: TestDatabase;
-  let gw: CloudGateway;
-  let other: CloudGateway;
-  const logLines: string[] = [];
+describe.each(targetKinds())("keys and limits on %s", (kind) => {
+  let gw: CloudTarget;
+  let other: CloudTarget;
 
   const admin = (path: string, init: RequestInit = {}) =>
     fetch(`${gw.url}${path}`, { ...init, headers: { authorization: `Bearer ${ADMIN}`, "content-type": "application/json", ...init.headers } });
@@ -39,18 +37,12 @@ describe.each(dbKinds())("keys and limits on %s", (kind) => {
     });
 
   beforeAll(async () => {
-    db = await createTestDatabase(kind);
-    const log = createLogger("test", (line) => logLines.push(line));
-    gw = await startCloudGateway({ store: await db.open(), env: { ADMIN_TOKEN: ADMIN }, log });
     // A second gateway on the same database, as a second instance would be.
-    other = await startCloudGateway({ store: await db.open(), env: { ADMIN_TOKEN: ADMIN }, log });
+    [gw, other] = (await startCloudTargets(kind, { ADMIN_TOKEN: ADMIN }, 2)) as [CloudTarget, CloudTarget];
   });
   afterAll(async () => {
     await gw?.stop();
     await other?.stop();
-    await gw?.store.close();
-    if (kind === "postgres") await other?.store.close();
-    await db?.drop();
   });
 
   it("is open on loopback while no key exists", async () => {
@@ -134,9 +126,9 @@ describe.each(dbKinds())("keys and limits on %s", (kind) => {
   it("stops a key past its daily token budget with 429 and retry-after", async () => {
     const k = await createKey({ name: "budget", daily_tokens: 30 });
     expect((await chat(gw.url, k.key)).status).toBe(200);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     expect((await chat(gw.url, k.key)).status).toBe(200); // 21 of 30 used: still allowed
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const r = await chat(gw.url, k.key);
     expect(r.status).toBe(429);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("daily_budget_exceeded");
@@ -147,7 +139,7 @@ describe.each(dbKinds())("keys and limits on %s", (kind) => {
     const k = await createKey({ name: "tpm", tpm: 20 });
     const first = await chat(gw.url, k.key);
     expect(first.headers.get("x-ratelimit-limit-tokens")).toBe("20");
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const r = await chat(other.url, k.key);
     expect(r.status).toBe(429);
     expect(((await r.json()) as { error: { code: string } }).error.code).toBe("tpm_exceeded");
@@ -156,7 +148,7 @@ describe.each(dbKinds())("keys and limits on %s", (kind) => {
   it("records usage: the key's own via /v1/usage, everyone's via /admin/usage", async () => {
     const k = await createKey({ name: "usage" });
     for (let i = 0; i < 3; i++) expect((await chat(gw.url, k.key)).status).toBe(200);
-    await gw.gateway.deps.writes.drain(2_000);
+    await gw.settle();
     const mine = (await (await fetch(`${gw.url}/v1/usage`, { headers: { authorization: `Bearer ${k.key}` } })).json()) as {
       data: Array<{ key_id: string; model: string; requests: number; total_tokens: number }>;
     };
@@ -183,7 +175,8 @@ describe.each(dbKinds())("keys and limits on %s", (kind) => {
     const k = await createKey({ name: "secret" });
     await chat(gw.url, k.key);
     await chat(gw.url, `${k.key.slice(0, -1)}X`);
-    expect(logLines.length).toBeGreaterThan(0);
-    expect(logLines.join("\n")).not.toContain(k.key.slice(10));
+    const logs = `${gw.logs()}\n${other.logs()}`;
+    expect(logs.length).toBeGreaterThan(0);
+    expect(logs).not.toContain(k.key.slice(10));
   });
 });

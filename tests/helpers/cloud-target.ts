@@ -4,7 +4,10 @@
  * through Neon and the relay). Both give the suite a URL, the fake upstreams and a way to
  * wait for the writes a request leaves behind.
  */
+import { createLogger } from "@switchyard/shared/log";
 import { inject } from "vitest";
+import { openStore } from "../../edge/src/store/open-store.ts";
+import type { Store } from "../../edge/src/store/store.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startCloudFakes, startCloudGateway } from "./cloud-gateway.ts";
 import { createTestDatabase, type DbKind, dbKinds } from "./databases.ts";
@@ -19,6 +22,9 @@ export interface CloudTarget {
   kind: TargetKind;
   url: string;
   openai: FakeUpstream;
+  anthropic: FakeUpstream;
+  /** Everything the gateway logged so far. */
+  logs(): string;
   /** Waits until the usage and conversation writes of past requests have landed. */
   settle(): Promise<void>;
   /** Writes still waiting after settle() (the Node gateway's write queue; none on Workers once settled). */
@@ -27,45 +33,68 @@ export interface CloudTarget {
 }
 
 export async function startCloudTarget(kind: TargetKind, env: Record<string, string>): Promise<CloudTarget> {
-  if (kind !== "workers") {
-    const db = await createTestDatabase(kind);
-    const store = await db.open();
-    const gw = await startCloudGateway({ store, env });
-    return {
-      kind,
-      url: gw.url,
-      openai: gw.openai,
+  const [target] = await startCloudTargets(kind, env, 1);
+  return target!;
+}
+
+/** `count` gateways on one database, as separate instances (Node) or separate Workers would be. */
+export async function startCloudTargets(kind: TargetKind, env: Record<string, string>, count: number): Promise<CloudTarget[]> {
+  const db = await createTestDatabase(kind === "workers" ? "postgres" : kind);
+  const targets: CloudTarget[] = [];
+  for (let i = 0; i < count; i++) targets.push(kind === "workers" ? await workersTarget(db.url!, env) : await nodeTarget(kind, await db.open(), env));
+  // The database goes with the last one stopped.
+  const last = targets.at(-1)!;
+  const stopLast = last.stop;
+  last.stop = async () => {
+    await stopLast();
+    if (kind === "pglite") await (await db.open()).close();
+    await db.drop();
+  };
+  return targets;
+}
+
+async function nodeTarget(kind: DbKind, store: Store, env: Record<string, string>): Promise<CloudTarget> {
+  const lines: string[] = [];
+  const gw = await startCloudGateway({ store, env, log: createLogger("test", (line) => lines.push(line)) });
+  return {
+    kind,
+    url: gw.url,
+    openai: gw.openai,
+    anthropic: gw.anthropic,
+    logs: () => lines.join("\n"),
       settle: async () => {
         await gw.gateway.deps.writes.drain(2_000);
       },
-      backlog: () => gw.gateway.deps.writes.backlog,
-      async stop() {
-        await gw.stop();
-        await store.close();
-        await db.drop();
-      },
-    };
-  }
-  const db = await createTestDatabase("postgres");
-  await (await db.open()).close();
+    backlog: () => gw.gateway.deps.writes.backlog,
+    async stop() {
+      await gw.stop();
+      // PGlite's one in-memory database is shared by the pair: closed once, with the last.
+      if (kind !== "pglite") await store.close();
+    },
+  };
+}
+
+async function workersTarget(databaseUrl: string, env: Record<string, string>): Promise<CloudTarget> {
+  await (await openStore({ databaseUrl, pgliteDir: "unused" })).close();
   const fakes = await startCloudFakes();
   const edge = await startWorkersEdge({
     bundleDir: inject("edgeBundleDir"),
     natsWsUrl: inject("natsWsUrl"),
-    databaseUrl: db.url!,
+    databaseUrl,
     prefix: `cw${Math.random().toString(36).slice(2, 8)}`,
     bindings: { ...fakes.env, ...env, NATS_MODE: "per-request" },
   });
   return {
-    kind,
+    kind: "workers",
     url: edge.url,
     openai: fakes.openai,
+    anthropic: fakes.anthropic,
+    logs: () => edge.output(),
     settle: () => edge.settled(),
     backlog: () => 0,
     async stop() {
       await edge.stop();
       await fakes.stop();
-      await db.drop();
     },
   };
 }

@@ -4,6 +4,7 @@
  * listener and Postgres through the Neon driver and the development relay.
  */
 import { join } from "node:path";
+import type { Readable } from "node:stream";
 import { Miniflare } from "miniflare";
 import OpenAI from "openai";
 import { startWsRelay, type WsRelay } from "../../edge/src/dev/ws-relay.ts";
@@ -14,6 +15,8 @@ export interface WorkersEdge {
   client: OpenAI;
   /** Resolves once every ctx.waitUntil of past requests has ended (their writes landed). */
   settled(): Promise<void>;
+  /** What the Worker printed (its log lines), for checks such as "no key is ever logged". */
+  output(): string;
   stop(): Promise<void>;
 }
 
@@ -34,7 +37,11 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
   const relay: WsRelay = await startWsRelay({ allowed: [`${db.hostname}:${db.port || 5432}`] });
   const dir = opts.bundleDir;
   const harness = await writeHarness(dir);
+  let output = "";
   const mf = new Miniflare({
+    handleRuntimeStdio(stdout: Readable, stderr: Readable) {
+      for (const stream of [stdout, stderr]) stream.on("data", (d: Buffer) => (output += d.toString()));
+    },
     modulesRoot: dir,
     modules: [
       { type: "ESModule", path: harness },
@@ -62,6 +69,7 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
   return {
     url,
     client: new OpenAI({ baseURL: `${url}/v1`, apiKey: "unused", maxRetries: 0 }),
+    output: () => output,
     async settled() {
       await (await fetch(`${url}/__settled`)).text();
     },
