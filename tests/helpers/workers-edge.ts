@@ -40,7 +40,10 @@ export async function startWorkersEdge(opts: WorkersEdgeOptions): Promise<Worker
   let output = "";
   const mf = new Miniflare({
     handleRuntimeStdio(stdout: Readable, stderr: Readable) {
-      for (const stream of [stdout, stderr]) stream.on("data", (d: Buffer) => (output += d.toString()));
+      for (const stream of [stdout, stderr])
+        stream.on("data", (d: Buffer) => {
+          output += d.toString();
+        });
     },
     modulesRoot: dir,
     modules: [
