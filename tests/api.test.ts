@@ -1,27 +1,21 @@
 /**
  * The OpenAI-compatible API, driven by the official `openai` client, against real
- * node-llama-cpp on the generated model. The same suite runs over the in-process bus and
- * over a real nats-server.
+ * node-llama-cpp on the generated model. The same suite runs over the in-process bus, over a
+ * real nats-server, and on the Workers build under Miniflare (NATS over WebSocket).
  */
 import OpenAI from "openai";
-import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
-import { postRaw, startTestStack, type TestStack, waitFor } from "./helpers/stack.ts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type LocalTarget, localKinds, startLocalTarget, waitUntil } from "./helpers/local-target.ts";
+import { postRaw } from "./helpers/stack.ts";
 
 const MODEL = "tiny";
 const user = (content: string) => [{ role: "user" as const, content }];
 
-describe.each([
-  { bus: "in-process", natsUrl: undefined },
-  { bus: "nats", natsUrl: "from-setup" },
-])("API over the $bus bus", ({ natsUrl }) => {
-  let stack: TestStack;
+describe.each(localKinds())("API on %s", (kind) => {
+  let stack: LocalTarget;
 
   beforeAll(async () => {
-    stack = await startTestStack({
-      modelsDir: inject("modelsDir"),
-      natsUrl: natsUrl ? inject("natsUrl") : undefined,
-      env: { CORS_ORIGINS: "https://app.example" },
-    });
+    stack = await startLocalTarget(kind, { CORS_ORIGINS: "https://app.example" });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -189,14 +183,17 @@ describe.each([
       if (done) break;
       received += 1;
     }
-    expect(stack.gpuNode.worker.activeRequests).toBe(1);
+    expect(await stack.activeRequests()).toBe(1);
     controller.abort();
-    const freedIn = await waitFor(() => stack.gpuNode.worker.activeRequests === 0, 200, 5);
+    const freedIn = await waitUntil(async () => (await stack.activeRequests()) === 0, 200);
     expect(freedIn).toBeLessThanOrEqual(200);
-    expect(stack.gpuNode.catalog.get(MODEL)?.reserved).toBe(0);
+    expect(await stack.reservedSlots(MODEL)).toBe(0);
   });
 
-  it("a client that gives up on a non-streaming request frees the slot too", async () => {
+  // #10 (open): under Miniflare a client that gives up before a non-streaming response starts
+  // never aborts the Worker's request.signal, even with enable_request_signal; streams are
+  // cancelled through their body (the test above holds on Workers too).
+  it.skipIf(kind === "workers")("a client that gives up on a non-streaming request frees the slot too", async () => {
     const controller = new AbortController();
     const pending = fetch(`${stack.url}/v1/chat/completions`, {
       method: "POST",
@@ -204,10 +201,10 @@ describe.each([
       body: JSON.stringify({ model: MODEL, messages: user("long answer"), max_tokens: 2000 }),
       signal: controller.signal,
     }).catch((e: unknown) => e);
-    await waitFor(() => stack.gpuNode.worker.activeRequests === 1, 2_000, 5);
+    await waitUntil(async () => (await stack.activeRequests()) === 1, 2_000);
     controller.abort();
     expect(await pending).toBeInstanceOf(Error);
-    await waitFor(() => stack.gpuNode.worker.activeRequests === 0, 200, 5);
+    await waitUntil(async () => (await stack.activeRequests()) === 0, 200);
   });
 
   it("answers CORS preflights for configured origins only", async () => {

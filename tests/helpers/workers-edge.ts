@@ -21,7 +21,7 @@ export interface WorkersEdge {
 }
 
 /** The compatibility settings of wrangler.toml (Miniflare does not read it). */
-const COMPATIBILITY = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat"] };
+const COMPATIBILITY = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat", "enable_request_signal"] };
 
 export interface WorkersEdgeOptions {
   /** Where the wrangler bundle is (tests: the global setup's; benches build their own). */

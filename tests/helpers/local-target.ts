@@ -1,0 +1,71 @@
+/**
+ * @module A gateway in front of a real gpu-node for the API suite, on each runtime: the
+ * embedded stack (in-process bus, or NATS), or the Workers build under Miniflare in front of
+ * a gpu-node process (NATS over WebSocket, Postgres through Neon). Each says how many
+ * generations its worker runs and how many slots it holds, in-process or from its /metrics.
+ */
+import type OpenAI from "openai";
+import { inject } from "vitest";
+import { createTestDatabase } from "./databases.ts";
+import { freePort } from "./free-port.ts";
+import { stopChild } from "./nats-server.ts";
+import { spawnGpuNode } from "./processes.ts";
+import { scrape, total } from "./prom-text.ts";
+import { startTestStack } from "./stack.ts";
+import { startWorkersEdge } from "./workers-edge.ts";
+
+export type LocalKind = "in-process" | "nats" | "workers";
+
+/** The Workers build needs a Postgres server (it has no PGlite): with TEST_DATABASE_URL, as in CI. */
+export const localKinds = (): LocalKind[] => ["in-process", "nats", ...(process.env.TEST_DATABASE_URL ? (["workers"] as const) : [])];
+
+export interface LocalTarget {
+  url: string;
+  client: OpenAI;
+  /** Requests the gpu-node is working on now. */
+  activeRequests(): Promise<number>;
+  /** Slots of `model` the gpu-node holds now. */
+  reservedSlots(model: string): Promise<number>;
+  stop(): Promise<void>;
+}
+
+export async function startLocalTarget(kind: LocalKind, env: Record<string, string>): Promise<LocalTarget> {
+  if (kind !== "workers") {
+    const stack = await startTestStack({ modelsDir: inject("modelsDir"), natsUrl: kind === "nats" ? inject("natsUrl") : undefined, env });
+    return {
+      url: stack.url,
+      client: stack.client,
+      activeRequests: async () => stack.gpuNode.worker.activeRequests,
+      reservedSlots: async (model) => stack.gpuNode.catalog.get(model)?.reserved ?? 0,
+      stop: () => stack.stop(),
+    };
+  }
+  const prefix = `l${Math.random().toString(36).slice(2, 8)}`;
+  const metricsPort = await freePort();
+  const db = await createTestDatabase("postgres");
+  await (await db.open()).close();
+  const worker = await spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } });
+  const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: env });
+  const metrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
+  return {
+    url: edge.url,
+    client: edge.client,
+    activeRequests: async () => total(await metrics(), "switchyard_worker_generations_running"),
+    reservedSlots: async (model) => total(await metrics(), "switchyard_worker_slots_busy", { model }),
+    async stop() {
+      await edge.stop();
+      await stopChild(worker.child);
+      await db.drop();
+    },
+  };
+}
+
+/** Polls an async condition until it holds; returns the milliseconds it took. */
+export async function waitUntil(check: () => Promise<boolean>, timeoutMs: number, stepMs = 5): Promise<number> {
+  const start = Date.now();
+  while (!(await check())) {
+    if (Date.now() - start > timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, stepMs));
+  }
+  return Date.now() - start;
+}
