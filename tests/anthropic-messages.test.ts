@@ -3,10 +3,10 @@
  * against the gateway, for local models and for any cloud target.
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { afterAll, beforeAll, beforeEach, describe, expect, inject, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { openaiToolCallStream } from "./fakes/openai-wire.ts";
-import { type CloudGateway, startCloudGateway } from "./helpers/cloud-gateway.ts";
-import { startTestStack, type TestStack } from "./helpers/stack.ts";
+import { type CloudTarget, startCloudTarget, targetKinds } from "./helpers/cloud-target.ts";
+import { type LocalTarget, localKinds, startLocalTarget } from "./helpers/local-target.ts";
 
 /** The SSE event names of a raw /v1/messages stream, in order. */
 async function eventNames(url: string, body: unknown): Promise<{ names: string[]; text: string }> {
@@ -15,11 +15,11 @@ async function eventNames(url: string, body: unknown): Promise<{ names: string[]
   return { names: [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1] ?? ""), text };
 }
 
-describe("/v1/messages on a local model", () => {
-  let stack: TestStack;
+describe.each(localKinds().filter((k) => k !== "nats"))("/v1/messages on a local model (%s)", (kind) => {
+  let stack: LocalTarget;
   let anthropic: Anthropic;
   beforeAll(async () => {
-    stack = await startTestStack({ modelsDir: inject("modelsDir") });
+    stack = await startLocalTarget(kind, {});
     anthropic = new Anthropic({ baseURL: stack.url, apiKey: "unused", maxRetries: 0 });
   });
   afterAll(async () => {
@@ -60,11 +60,11 @@ describe("/v1/messages on a local model", () => {
   });
 });
 
-describe("/v1/messages on a cloud target", () => {
-  let gw: CloudGateway;
+describe.each(targetKinds().filter((k) => k === "pglite" || k === "workers"))("/v1/messages on a cloud target (%s)", (kind) => {
+  let gw: CloudTarget;
   let anthropic: Anthropic;
   beforeAll(async () => {
-    gw = await startCloudGateway();
+    gw = await startCloudTarget(kind, {});
     anthropic = new Anthropic({ baseURL: gw.url, apiKey: "unused", maxRetries: 0 });
   });
   afterAll(async () => {
