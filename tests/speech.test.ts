@@ -1,11 +1,13 @@
 /**
  * /v1/audio/speech on real sherpa-onnx with the generated demo voice: valid WAV, speed,
- * PCM and SSE streaming, guarded bad input, cancellation, and a tts-node dying mid-stream.
+ * PCM and SSE streaming, guarded bad input, cancellation (on the embedded stack and on the
+ * Workers build in front of a tts-node process), and a tts-node dying mid-stream.
  */
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { startGateway, type TestGateway } from "./helpers/gateway.ts";
 import { stopChild } from "./helpers/nats-server.ts";
-import { startTestStack, type TestStack, waitFor } from "./helpers/stack.ts";
+import { type LocalTarget, localKinds, startLocalTarget, waitUntil } from "./helpers/local-target.ts";
+import { waitFor } from "./helpers/stack.ts";
 import { spawnTtsNode, type WorkerProcess } from "./helpers/processes.ts";
 
 /** Parses a streamed WAV: format fields and the sample count after the 44-byte header. */
@@ -27,10 +29,10 @@ function parseWav(bytes: Uint8Array) {
 const post = (url: string, body: Record<string, unknown>, signal?: AbortSignal) =>
   fetch(`${url}/v1/audio/speech`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ model: "tts-1", voice: "alloy", ...body }), signal });
 
-describe("speech on the embedded stack", () => {
-  let stack: TestStack;
+describe.each(localKinds().filter((k) => k !== "nats"))("speech on %s", (kind) => {
+  let stack: LocalTarget;
   beforeAll(async () => {
-    stack = await startTestStack({ modelsDir: inject("modelsDir") });
+    stack = await startLocalTarget(kind, {});
   });
   afterAll(async () => {
     await stack?.stop();
@@ -63,7 +65,7 @@ describe("speech on the embedded stack", () => {
 
   it("records a usage row per speech request", async () => {
     await (await post(stack.url, { model: "tts-usage-probe", input: "hello there", response_format: "pcm" })).arrayBuffer();
-    await stack.gateway.deps.writes.drain(2_000);
+    await stack.settle();
     const usage = (await (await fetch(`${stack.url}/v1/usage`)).json()) as { data: Array<{ model: string; requests: number; prompt_tokens: number }> };
     expect(usage.data.find((r) => r.model === "tts-usage-probe")).toMatchObject({ requests: 1, prompt_tokens: "hello there".length });
   });
@@ -103,10 +105,10 @@ describe("speech on the embedded stack", () => {
     const res = await post(stack.url, { input, response_format: "pcm" }, controller.signal);
     const reader = res.body!.getReader();
     await reader.read();
-    const cancelledBefore = stack.ttsNode.worker.cancelled;
+    const { cancelled: cancelledBefore } = await stack.speech();
     controller.abort();
-    await waitFor(() => stack.ttsNode.worker.activeRequests === 0, 2_000, 5);
-    expect(stack.ttsNode.worker.cancelled).toBe(cancelledBefore + 1);
+    await waitUntil(async () => (await stack.speech()).active === 0, 2_000);
+    expect((await stack.speech()).cancelled).toBe(cancelledBefore + 1);
   });
 });
 

@@ -1,15 +1,15 @@
 /**
- * @module A gateway in front of a real gpu-node for the API suite, on each runtime: the
- * embedded stack (in-process bus, or NATS), or the Workers build under Miniflare in front of
- * a gpu-node process (NATS over WebSocket, Postgres through Neon). Each says how many
- * generations its worker runs and how many slots it holds, in-process or from its /metrics.
+ * @module A gateway in front of a real gpu-node and tts-node for the API and speech suites, on
+ * each runtime: the embedded stack (in-process bus, or NATS), or the Workers build under
+ * Miniflare in front of worker processes (NATS over WebSocket, Postgres through Neon). Each
+ * says what its workers are doing, in-process or from their /metrics.
  */
 import type OpenAI from "openai";
 import { inject } from "vitest";
 import { createTestDatabase } from "./databases.ts";
 import { freePort } from "./free-port.ts";
 import { stopChild } from "./nats-server.ts";
-import { spawnGpuNode } from "./processes.ts";
+import { spawnGpuNode, spawnTtsNode } from "./processes.ts";
 import { scrape, total } from "./prom-text.ts";
 import { startTestStack } from "./stack.ts";
 import { startWorkersEdge } from "./workers-edge.ts";
@@ -26,6 +26,10 @@ export interface LocalTarget {
   activeRequests(): Promise<number>;
   /** Slots of `model` the gpu-node holds now. */
   reservedSlots(model: string): Promise<number>;
+  /** The tts-node's syntheses running now, and stopped by a cancel so far. */
+  speech(): Promise<{ active: number; cancelled: number }>;
+  /** Waits until the usage and conversation writes of past requests have landed. */
+  settle(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -37,14 +41,21 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
       client: stack.client,
       activeRequests: async () => stack.gpuNode.worker.activeRequests,
       reservedSlots: async (model) => stack.gpuNode.catalog.get(model)?.reserved ?? 0,
+      speech: async () => ({ active: stack.ttsNode.worker.activeRequests, cancelled: stack.ttsNode.worker.cancelled }),
+      settle: async () => {
+        await stack.gateway.deps.writes.drain(2_000);
+      },
       stop: () => stack.stop(),
     };
   }
   const prefix = `l${Math.random().toString(36).slice(2, 8)}`;
-  const metricsPort = await freePort();
+  const [metricsPort, ttsMetricsPort] = [await freePort(), await freePort()];
   const db = await createTestDatabase("postgres");
   await (await db.open()).close();
-  const worker = await spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } });
+  const [worker, tts] = await Promise.all([
+    spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
+    spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-api", metricsPort: ttsMetricsPort, env: { SY_SUBJECT_PREFIX: prefix } }),
+  ]);
   const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: env });
   const metrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
   return {
@@ -52,9 +63,14 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
     client: edge.client,
     activeRequests: async () => total(await metrics(), "switchyard_worker_generations_running"),
     reservedSlots: async (model) => total(await metrics(), "switchyard_worker_slots_busy", { model }),
+    async speech() {
+      const m = await scrape(`http://127.0.0.1:${ttsMetricsPort}/metrics`);
+      return { active: total(m, "switchyard_tts_active_requests"), cancelled: total(m, "switchyard_tts_cancelled_total") };
+    },
+    settle: () => edge.settled(),
     async stop() {
       await edge.stop();
-      await stopChild(worker.child);
+      await Promise.all([stopChild(worker.child), stopChild(tts.child)]);
       await db.drop();
     },
   };

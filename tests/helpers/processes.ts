@@ -53,8 +53,10 @@ async function waitForServing(child: ChildProcess, workerId: string, what: strin
   return { child, workerId, output: () => out };
 }
 
-export async function spawnTtsNode(opts: { natsUrl: string; voicesDir: string; workerId: string; env?: Record<string, string> }): Promise<WorkerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "workers/tts-node/src/main.ts", "--voices", opts.voicesDir, "--worker-id", opts.workerId], {
+export async function spawnTtsNode(opts: { natsUrl: string; voicesDir: string; workerId: string; metricsPort?: number; env?: Record<string, string> }): Promise<WorkerProcess> {
+  const args = ["--voices", opts.voicesDir, "--worker-id", opts.workerId];
+  if (opts.metricsPort !== undefined) args.push("--metrics-port", String(opts.metricsPort));
+  const child = spawn(process.execPath, ["--import", "tsx", "workers/tts-node/src/main.ts", ...args], {
     cwd: ROOT,
     env: { ...process.env, NATS_URL: opts.natsUrl, SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500", SY_STATUS_TTL_MS: "2000", ...opts.env },
     stdio: ["ignore", "pipe", "pipe"],

@@ -3,7 +3,7 @@ import type { Bus } from "@switchyard/shared/bus/bus";
 import { subjects } from "@switchyard/shared/bus/subjects";
 import type { GpuNodeConfig } from "./config.ts";
 import { LlmWorker } from "./llm-worker.ts";
-import { type MetricsServer, serveMetrics } from "./metrics-server.ts";
+import { type MetricsServer, serveMetrics } from "@switchyard/shared/metrics-server";
 import { ModelCatalog } from "./model-catalog.ts";
 import { WorkerMetrics } from "./worker-metrics.ts";
 

@@ -12,13 +12,16 @@ export const TtsNodeConfigSchema = z.object({
   heartbeatMs: z.coerce.number().int().min(50),
   statusIntervalMs: z.coerce.number().int().min(100),
   statusTtlMs: z.coerce.number().int().min(500),
+  /** Port of the Prometheus /metrics listener; 0 leaves it off. */
+  metricsPort: z.coerce.number().int().min(0).max(65535),
+  metricsHost: z.string().min(1),
 });
 export type TtsNodeConfig = z.infer<typeof TtsNodeConfigSchema>;
 
 export function ttsNodeConfig(argv: string[], env: NodeJS.ProcessEnv): TtsNodeConfig {
   const { values } = parseArgs({
     args: argv,
-    options: { voices: { type: "string" }, threads: { type: "string" }, "worker-id": { type: "string" } },
+    options: { voices: { type: "string" }, threads: { type: "string" }, "worker-id": { type: "string" }, "metrics-port": { type: "string" } },
     allowPositionals: false,
   });
   return TtsNodeConfigSchema.parse({
@@ -30,5 +33,7 @@ export function ttsNodeConfig(argv: string[], env: NodeJS.ProcessEnv): TtsNodeCo
     heartbeatMs: env.SY_HEARTBEAT_MS ?? 1000,
     statusIntervalMs: env.SY_STATUS_INTERVAL_MS ?? 2000,
     statusTtlMs: env.SY_STATUS_TTL_MS ?? 6000,
+    metricsPort: values["metrics-port"] ?? env.TTS_METRICS_PORT ?? 0,
+    metricsHost: env.METRICS_HOST ?? "127.0.0.1",
   });
 }

@@ -1,7 +1,9 @@
 /** @module Starts a tts-node on a given Bus: used by its own process and by the embedded mode. */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import { subjects } from "@switchyard/shared/bus/subjects";
+import { serveMetrics } from "@switchyard/shared/metrics-server";
 import type { TtsNodeConfig } from "./config.ts";
+import { ttsMetrics } from "./tts-metrics.ts";
 import { TtsWorker } from "./tts-worker.ts";
 import { type LoadedVoice, loadVoices } from "./voice-pool.ts";
 
@@ -22,7 +24,16 @@ export async function startTtsNode(bus: Bus, config: TtsNodeConfig, log: (messag
     log,
   });
   await worker.start();
-  return { worker, voices, stop: () => worker.stop() };
+  const metrics = config.metricsPort > 0 ? await serveMetrics(ttsMetrics(worker, config.workerId, () => bus.isConnected()), config.metricsHost, config.metricsPort) : undefined;
+  if (metrics) log(`metrics on http://${config.metricsHost}:${metrics.port}/metrics`);
+  return {
+    worker,
+    voices,
+    async stop() {
+      await worker.stop();
+      await metrics?.close();
+    },
+  };
 }
 
 export { type TtsNodeConfig, ttsNodeConfig } from "./config.ts";

@@ -1,4 +1,4 @@
-/** @module A small HTTP listener that serves a worker's /metrics (Prometheus text format). */
+/** @module A small HTTP listener that serves a worker process's /metrics (Prometheus text format): gpu-node and tts-node. */
 import { createServer, type Server } from "node:http";
 import type { Registry } from "prom-client";
 
