@@ -15,7 +15,7 @@ async function eventNames(url: string, body: unknown): Promise<{ names: string[]
   return { names: [...text.matchAll(/^event: (\w+)$/gm)].map((m) => m[1] ?? ""), text };
 }
 
-describe.each(localKinds().filter((k) => k !== "nats"))("/v1/messages on a local model (%s)", (kind) => {
+describe.each(localKinds().filter((k) => k === "in-process" || k === "workers"))("/v1/messages on a local model (%s)", (kind) => {
   let stack: LocalTarget;
   let anthropic: Anthropic;
   beforeAll(async () => {

@@ -14,10 +14,11 @@ import { scrape, total } from "./prom-text.ts";
 import { startTestStack } from "./stack.ts";
 import { startWorkersEdge } from "./workers-edge.ts";
 
-export type LocalKind = "in-process" | "nats" | "workers";
+/** "workers": a NATS connection per request; "workers-hub": through the NatsHub Durable Object. */
+export type LocalKind = "in-process" | "nats" | "workers" | "workers-hub";
 
 /** The Workers build needs a Postgres server (it has no PGlite): with TEST_DATABASE_URL, as in CI. */
-export const localKinds = (): LocalKind[] => ["in-process", "nats", ...(process.env.TEST_DATABASE_URL ? (["workers"] as const) : [])];
+export const localKinds = (): LocalKind[] => ["in-process", "nats", ...(process.env.TEST_DATABASE_URL ? (["workers", "workers-hub"] as const) : [])];
 
 export interface LocalTarget {
   url: string;
@@ -34,7 +35,7 @@ export interface LocalTarget {
 }
 
 export async function startLocalTarget(kind: LocalKind, env: Record<string, string>): Promise<LocalTarget> {
-  if (kind !== "workers") {
+  if (kind === "in-process" || kind === "nats") {
     const stack = await startTestStack({ modelsDir: inject("modelsDir"), natsUrl: kind === "nats" ? inject("natsUrl") : undefined, env });
     return {
       url: stack.url,
@@ -56,7 +57,7 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
     spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
     spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-api", metricsPort: ttsMetricsPort, env: { SY_SUBJECT_PREFIX: prefix } }),
   ]);
-  const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: env });
+  const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ...env, NATS_MODE: kind === "workers-hub" ? "hub" : "per-request" } });
   const metrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
   return {
     url: edge.url,
