@@ -3,7 +3,7 @@
  * stored (a cancelled stream's reply as partial), pages, titles, and strict ownership.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { openaiStream } from "./fakes/openai-wire.ts";
+import { openaiError, openaiStream } from "./fakes/openai-wire.ts";
 import { type CloudTarget, startCloudTarget, targetKinds } from "./helpers/cloud-target.ts";
 
 const ADMIN = "admin-token-for-tests";
@@ -90,6 +90,20 @@ describe.each(targetKinds())("conversations on %s", (kind) => {
     expect(partial).toMatchObject({ role: "assistant", status: "partial" });
     expect(partial?.content).toMatch(/^w0 /);
     expect(partial?.content.length).toBeLessThan(200 * 4);
+  });
+
+  it("leaves the conversation as it was when a turn fails before any reply, so a retry does not ask twice", async () => {
+    const conv = await newConversation(alice);
+    gw.openai.enqueue(openaiError(400, "Bad thing.", "invalid_request_error", "bad"));
+    expect((await chat(alice, { conversation_id: conv.id, messages: [{ role: "user", content: "Try me" }] })).status).toBe(400);
+    await gw.settle();
+    expect((await chat(alice, { conversation_id: conv.id, messages: [{ role: "user", content: "Try me" }] })).status).toBe(200);
+    await gw.settle();
+    const stored = await read(alice, conv.id);
+    expect(stored.messages?.map((m) => [m.role, m.content])).toEqual([
+      ["user", "Try me"],
+      ["assistant", "Hello from the fake OpenAI."],
+    ]);
   });
 
   it("keeps conversations private: another key's is a 404, never a hint", async () => {

@@ -92,11 +92,14 @@ async function* accounted(
 function storeTurn(c: Context<AppEnv>, conversationId: string, asked: NormalizedMessage[], reply: string, outcome: Outcome): void {
   const { store, writes } = c.var.deps;
   const requestId = c.var.requestId;
+  // A turn that failed or was cancelled before any reply leaves the conversation as it was, so a
+  // client that retries (the SDKs do on 429/5xx, the chat page's Retry) does not ask twice.
+  if (outcome !== "complete" && reply.length === 0) return;
   const rows = asked
     .filter((m) => m.role !== "system" && m.role !== "developer")
     .map((m) => ({ role: m.role, content: typeof m.content === "string" ? m.content : m.content.map((p) => (p.type === "text" ? p.text : "[image]")).join(""), status: "complete", requestId }));
   // A cancelled or failed stream keeps what was said so far, marked as partial.
-  if (outcome === "complete" || reply.length > 0) rows.push({ role: "assistant", content: reply, status: outcome === "complete" ? "complete" : "partial", requestId });
+  rows.push({ role: "assistant", content: reply, status: outcome === "complete" ? "complete" : "partial", requestId });
   writes.enqueue(`conversation ${conversationId} ${requestId}`, async () => {
     const stored = await store.appendMessages(conversationId, rows);
     if (!stored) c.var.log.info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
