@@ -3,12 +3,14 @@
  * is here, on one screen; handlers live in handlers/.
  */
 import { GatewayError } from "@switchyard/shared/errors";
-import { Hono } from "hono";
+import { Hono, type MiddlewareHandler } from "hono";
+import { compress } from "hono/compress";
 import { cors } from "hono/cors";
 import type { AppEnv } from "./app-env.ts";
 import type { GatewayDeps } from "./deps.ts";
 import { anthropicErrorBody } from "./anthropic-api/anthropic-error.ts";
 import { chatCompletions } from "./handlers/chat-completions.ts";
+import { chatPage, pageAsset } from "./handlers/chat-page.ts";
 import { health, ready } from "./handlers/health.ts";
 import { createKey, listKeys, patchKey, revokeKey } from "./handlers/admin-keys.ts";
 import { createConversation, deleteConversation, getConversation, listConversations, titleConversation } from "./handlers/conversations.ts";
@@ -38,6 +40,9 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   }
   const limit = bodyLimit(deps.config.maxBodyBytes);
 
+  const pageEncoding = deps.compressPage ? compress() : passThrough;
+  app.get("/", pageEncoding, chatPage);
+  app.get("/assets/:file", pageEncoding, pageAsset);
   app.get("/health", health);
   app.get("/ready", ready);
   app.get("/metrics", metrics);
@@ -79,6 +84,10 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   });
   return app;
 }
+
+const passThrough: MiddlewareHandler<AppEnv> = async (_c, next) => {
+  await next();
+};
 
 function describeCause(err: unknown): string {
   if (err instanceof GatewayError && err.cause instanceof Error) return ` (${err.cause.stack ?? err.cause.message})`;

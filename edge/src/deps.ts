@@ -42,6 +42,8 @@ export interface GatewayDeps {
   hasher: KeyHasher;
   limiter: Limiter;
   /** Bearer token of the admin API; unset disables it. */
+  /** Whether the app gzips the chat page itself (Node), or leaves it to the runtime (Workers). */
+  compressPage: boolean;
   adminToken: string | undefined;
   log: Logger;
 }

@@ -60,7 +60,7 @@ export async function startEmbedded(config: GatewayConfig, env: NodeJS.ProcessEn
   const workerConfig = gpuNodeConfig([], { ...env, MODELS_DIR: modelsDir });
   const workerLog = log.with({ worker: workerConfig.workerId });
   const { store, secret } = await openNodeStore(config, env);
-  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch });
+  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch, compressPage: true });
   const gpuNodePromise = startGpuNode(bus, workerConfig, (m) => workerLog.info(m));
   const ttsConfig = ttsNodeConfig([], { ...env, VOICES_DIR: voicesDir });
   const ttsNodePromise = startTtsNode(bus, ttsConfig, (m) => log.with({ worker: ttsConfig.workerId }).info(m));

@@ -50,6 +50,8 @@ export interface GatewayParts {
   perRequest?: boolean;
   /** Key checks and open mode remembered across gateways (a Workers isolate's); default its own. */
   accessCache?: AccessCache;
+  /** Gzip the chat page in the app (Node). Workers leave it off: the runtime compresses, and would encode twice. */
+  compressPage?: boolean;
 }
 
 export function createGateway(parts: GatewayParts): Gateway {
@@ -100,6 +102,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     access: new Access(store, hasher, bindsLoopbackOnly(config.host), parts.accessCache),
     limiter: new Limiter(store, writes, { exact: parts.perRequest === true }),
     adminToken: env.ADMIN_TOKEN || undefined,
+    compressPage: parts.compressPage === true,
     log,
   };
   return {

@@ -21,7 +21,7 @@ export async function startNodeGateway(config: GatewayConfig, env: Record<string
   const routeConfig = loadRouteConfig(config.configPath);
   const { store, secret } = await openNodeStore(config, env);
   const bus = startNatsBus({ servers: config.natsUrl, name: "switchyard-edge", authenticators: natsAuthFromEnv(env), log: (m) => log.info(m) });
-  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch });
+  const gateway = createGateway({ config, bus, store, secret, log, env, routeConfig, upstreamFetch: nodeFetch, compressPage: true });
   const server = await serveNode(gateway.app, config.host, config.port);
   return {
     gateway,
