@@ -12,6 +12,7 @@ const stack = await startEmbedded(config, process.env, log).catch((err: Error) =
 });
 const models = stack.gpuNode.catalog.models().map((m) => m.id);
 console.log(`\nSwitchyard is running at ${stack.url}`);
+console.log(`  chat in the browser: ${stack.url}/`);
 console.log(`  OpenAI base URL: ${stack.url}/v1`);
 console.log(`  models: ${models.join(", ") || "(none)"}`);
 console.log(`  voices: ${[...stack.ttsNode.voices.keys()].join(", ") || "(none)"}`);
