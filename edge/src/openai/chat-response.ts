@@ -6,12 +6,14 @@ export interface Usage {
   prompt_tokens: number;
   completion_tokens: number;
   total_tokens: number;
+  prompt_tokens_details?: { cached_tokens: number };
 }
 
-export const usage = (promptTokens: number, completionTokens: number): Usage => ({
+export const usage = (promptTokens: number, completionTokens: number, cachedTokens?: number): Usage => ({
   prompt_tokens: promptTokens,
   completion_tokens: completionTokens,
   total_tokens: promptTokens + completionTokens,
+  ...(cachedTokens === undefined ? {} : { prompt_tokens_details: { cached_tokens: cachedTokens } }),
 });
 
 export interface CompletionMeta {
@@ -43,7 +45,7 @@ export async function collectCompletion(first: ChatEvent | undefined, events: Ev
       if (e.id) call.id = e.id;
       if (e.name) call.function.name = e.name;
       call.function.arguments += e.arguments;
-    } else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
+    } else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens, e.cachedTokens);
     else if (e.type === "done") finish = e.finishReason;
   }
   const toolCalls = calls.filter(Boolean);
@@ -97,7 +99,7 @@ export async function* completionChunks(first: ChatEvent | undefined, events: Ev
       const head = e.id ? { id: e.id, type: "function" as const } : {};
       yield chunk({ tool_calls: [{ index: e.index, ...head, function: { ...(e.name ? { name: e.name } : {}), arguments: e.arguments } }] }, null);
     } else if (e.type === "accepted") u = usage(e.promptTokens ?? 0, 0);
-    else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens);
+    else if (e.type === "usage") u = usage(e.promptTokens, e.completionTokens, e.cachedTokens);
     else if (e.type === "done") yield chunk({}, e.finishReason);
   }
   if (includeUsage)

@@ -11,5 +11,5 @@ export type ChatEvent =
   | { type: "token"; text: string; count: number }
   /** A piece of a tool call: id and name come first, arguments in fragments. */
   | { type: "tool_call"; index: number; id?: string; name?: string; arguments: string }
-  | { type: "usage"; promptTokens: number; completionTokens: number }
+  | { type: "usage"; promptTokens: number; completionTokens: number; cachedTokens?: number }
   | { type: "done"; finishReason: FinishReason };

@@ -52,7 +52,7 @@ export async function* streamChat(
       count = 0;
       if (kind.case === "accepted") workerId = kind.value.workerId;
       else if (kind.case === "started") yield { type: "accepted", workerId, promptTokens: kind.value.promptTokens };
-      else if (kind.case === "usage") yield { type: "usage", promptTokens: kind.value.promptTokens, completionTokens: kind.value.completionTokens };
+      else if (kind.case === "usage") yield { type: "usage", promptTokens: kind.value.promptTokens, completionTokens: kind.value.completionTokens, cachedTokens: kind.value.cachedTokens };
       else if (kind.case === "done") yield { type: "done", finishReason: kind.value.finishReason === "length" ? "length" : "stop" };
     }
     if (count > 0 || text) yield { type: "token", text, count };

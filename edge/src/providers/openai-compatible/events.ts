@@ -15,7 +15,7 @@ export function* completionEvents(c: OpenAI.Chat.Completions.ChatCompletion): Ge
   for (const [index, call] of (choice?.message.tool_calls ?? []).entries()) {
     if (call.type === "function") yield { type: "tool_call", index, id: call.id, name: call.function.name, arguments: call.function.arguments };
   }
-  if (c.usage) yield { type: "usage", promptTokens: c.usage.prompt_tokens, completionTokens: c.usage.completion_tokens };
+  if (c.usage) yield usageEvent(c.usage);
   yield { type: "done", finishReason: finishReason(choice?.finish_reason) };
 }
 
@@ -33,5 +33,11 @@ export function* chunkEvents(chunk: OpenAI.Chat.Completions.ChatCompletionChunk,
     };
   }
   if (choice?.finish_reason) state.finish = finishReason(choice.finish_reason);
-  if (chunk.usage) yield { type: "usage", promptTokens: chunk.usage.prompt_tokens, completionTokens: chunk.usage.completion_tokens };
+  if (chunk.usage) yield usageEvent(chunk.usage);
+}
+
+/** The upstream's cached prompt tokens pass through as OpenAI reports them. */
+function usageEvent(u: OpenAI.Completions.CompletionUsage): ChatEvent {
+  const cached = u.prompt_tokens_details?.cached_tokens;
+  return { type: "usage", promptTokens: u.prompt_tokens, completionTokens: u.completion_tokens, ...(cached === undefined ? {} : { cachedTokens: cached }) };
 }
