@@ -1,4 +1,4 @@
-/** @module A fixed set of slots (context sequences) handed out first come, first served. */
+/** @module A fixed set of slots (context sequences): first come, first served, or the best match for a request. */
 
 export class SlotPool<T> {
   #free: T[];
@@ -36,6 +36,26 @@ export class SlotPool<T> {
       signal?.addEventListener("abort", onAbort, { once: true });
       this.#waiters.push(waiter);
     });
+  }
+
+  /**
+   * Takes the free slot that scores highest; among equals, the one free the longest, so a
+   * request that matches no slot takes the least recently used. Waits like acquire() when
+   * none is free.
+   */
+  acquireBest(score: (slot: T) => number, signal?: AbortSignal): Promise<T> {
+    if (this.#free.length === 0) return this.acquire(signal);
+    let best = 0;
+    let bestScore = Number.NEGATIVE_INFINITY;
+    this.#free.forEach((slot, i) => {
+      const s = score(slot);
+      if (s > bestScore) {
+        best = i;
+        bestScore = s;
+      }
+    });
+    const [slot] = this.#free.splice(best, 1);
+    return Promise.resolve(slot as T);
   }
 
   release(slot: T): void {

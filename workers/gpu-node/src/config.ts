@@ -30,6 +30,8 @@ export const GpuNodeConfigSchema = z.object({
   drainGraceMs: z.coerce.number().int().min(0),
   /** How often the models folder is looked at again (new files announced, removed ones dropped); 0: never. */
   rescanMs: z.number().int().min(0),
+  /** Keep each slot's KV cache after a request and start the next from the longest shared prefix. */
+  kvReuse: z.enum(["true", "false"]).transform((v) => v === "true"),
 });
 export type GpuNodeConfig = z.infer<typeof GpuNodeConfigSchema>;
 
@@ -54,6 +56,7 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
       "metrics-port": { type: "string" },
       "drain-grace": { type: "string" },
       "rescan-interval": { type: "string" },
+      "kv-reuse": { type: "string" },
     },
     allowPositionals: false,
   });
@@ -76,6 +79,7 @@ export function gpuNodeConfig(argv: string[], env: NodeJS.ProcessEnv): GpuNodeCo
     metricsHost: env.METRICS_HOST ?? "127.0.0.1",
     drainGraceMs: duration("--drain-grace", values["drain-grace"] ?? env.DRAIN_GRACE ?? "30s"),
     rescanMs: Math.max(0, duration("--rescan-interval", values["rescan-interval"] ?? env.MODELS_RESCAN ?? "10s")),
+    kvReuse: values["kv-reuse"] ?? env.LLAMA_KV_REUSE ?? "true",
   });
 }
 

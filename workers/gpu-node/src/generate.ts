@@ -4,6 +4,7 @@
  * text, usage and the finish reason through callbacks.
  */
 import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { alignToPrompt } from "./kv-reuse.ts";
 import type { LoadedModel } from "./load-model.ts";
 import { StopMatcher } from "./stop-matcher.ts";
 import { TokenText } from "./token-text.ts";
@@ -16,6 +17,8 @@ export interface GenerationParams {
   temperature: number;
   topP: number | undefined;
   seed: number | undefined;
+  /** Start from the sequence's cached tokens that the prompt shares (false: evaluate it all). */
+  reuse: boolean;
 }
 
 export interface GenerationSink {
@@ -26,6 +29,8 @@ export interface GenerationResult {
   finishReason: "stop" | "length" | "cancelled";
   promptTokens: number;
   completionTokens: number;
+  /** Prompt tokens taken from the cache rather than evaluated. */
+  cachedTokens: number;
 }
 
 export async function generate(
@@ -35,11 +40,7 @@ export async function generate(
   sink: GenerationSink,
   signal: AbortSignal,
 ): Promise<GenerationResult> {
-  // Each request starts clean; prefix reuse across requests is a later optimisation (#9).
-  // Sequences are cleared when their request ends (see releaseSequence), so this is
-  // normally a no-op: clearing waits for the context's decode lock, which stays held while
-  // any other sequence keeps generating, and would hold this request's first token back.
-  if (sequence.contextTokens.length > 0) await sequence.clearHistory();
+  const cachedTokens = await alignToPrompt(sequence, params.promptTokens, params.reuse);
   const text = new TokenText(loaded.model);
   const stops = new StopMatcher(params.stopStrings);
   let generated = 0;
@@ -54,7 +55,7 @@ export async function generate(
   };
 
   if (params.maxTokens > 0 && !signal.aborted) {
-    const tokens = sequence.evaluate(params.promptTokens, {
+    const tokens = sequence.evaluate(params.promptTokens.slice(cachedTokens), {
       temperature: params.temperature,
       topP: params.topP,
       seed: params.seed,
@@ -88,5 +89,5 @@ export async function generate(
 
   // Counted as evaluated and sampled, never by re-tokenizing text. The sequence's token meter
   // is not used: it books the last prompt token and fed-back samples as "output".
-  return { finishReason, promptTokens: params.promptTokens.length, completionTokens: generated };
+  return { finishReason, promptTokens: params.promptTokens.length, completionTokens: generated, cachedTokens };
 }

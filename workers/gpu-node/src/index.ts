@@ -41,6 +41,7 @@ export async function startGpuNode(bus: Bus, config: GpuNodeConfig, log: (messag
     statusIntervalMs: config.statusIntervalMs,
     statusTtlMs: config.statusTtlMs,
     rescanMs: config.rescanMs,
+    kvReuse: config.kvReuse,
     log,
   });
   await worker.start();

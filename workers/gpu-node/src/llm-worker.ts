@@ -13,6 +13,7 @@ import { StatusAnnouncer } from "@switchyard/shared/registry/status-announcer";
 import { ChunkSender } from "./chunk-sender.ts";
 import { handleControl } from "./control-handler.ts";
 import { generate } from "./generate.ts";
+import { sharedPrefix } from "./kv-reuse.ts";
 import { type CatalogModel, type LoadedModel, type ModelCatalog, ModelError } from "./model-catalog.ts";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import { renderPrompt } from "./prompt.ts";
@@ -28,6 +29,8 @@ export interface LlmWorkerOptions {
   statusTtlMs: number;
   /** How often the models folder is looked at again for new or removed files; 0: never. */
   rescanMs: number;
+  /** Keep slots' KV caches between requests and start from the longest shared prefix. */
+  kvReuse: boolean;
   log: (message: string) => void;
 }
 
@@ -162,7 +165,8 @@ export class LlmWorker {
     const { prompt, maxTokens } = prepare(loaded, request);
     sender.send({ case: "started", value: { promptTokens: prompt.tokens.length } });
     // Never waits: the reservation taken before accepting guarantees a free sequence.
-    const sequence = await loaded.slots.acquire(signal);
+    const reuse = this.options.kvReuse;
+    const sequence = reuse ? await loaded.slots.acquireBest((s) => sharedPrefix(s, prompt.tokens), signal) : await loaded.slots.acquire(signal);
     this.metrics.generationStarted(model.id);
     const started = performance.now();
     try {
@@ -178,19 +182,23 @@ export class LlmWorker {
           temperature: sampling?.temperature ?? 1,
           topP: sampling?.topP,
           seed: sampling?.seed,
+          reuse,
         },
         { text: (text, count) => sender.token(text, count) },
         signal,
       );
       this.metrics.tokens.inc({ model: model.id }, result.completionTokens);
+      this.metrics.promptTokens.inc({ model: model.id, source: "evaluated" }, result.promptTokens - result.cachedTokens);
+      this.metrics.promptTokens.inc({ model: model.id, source: "cached" }, result.cachedTokens);
       this.catalog.recordSpeed(model, result.completionTokens, performance.now() - started);
       if (result.finishReason === "cancelled") return this.#sendAbortReason(signal, sender, request.requestId);
-      sender.send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens } });
+      sender.send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens, cachedTokens: result.cachedTokens } });
       sender.send({ case: "done", value: { finishReason: result.finishReason } });
       return "complete";
     } finally {
       this.metrics.generationEnded(model.id);
-      releaseSequence(loaded, sequence, this.options.log);
+      if (reuse) loaded.slots.release(sequence);
+      else clearAndRelease(loaded, sequence, this.options.log);
     }
   }
 
@@ -241,11 +249,10 @@ export class LlmWorker {
 }
 
 /**
- * Clears the sequence, then gives it back. Clearing waits for the context's decode lock
- * (held while other sequences generate); done here, that wait falls on no request's first
- * token. The slot's reservation is released separately, at once.
+ * Without reuse: clears the sequence, then gives it back, so the next request's clear is a
+ * no-op. The slot's reservation is released separately, at once.
  */
-function releaseSequence(loaded: LoadedModel, sequence: LlamaContextSequence, log: (m: string) => void): void {
+function clearAndRelease(loaded: LoadedModel, sequence: LlamaContextSequence, log: (m: string) => void): void {
   sequence.clearHistory().then(
     () => loaded.slots.release(sequence),
     (err: Error) => {

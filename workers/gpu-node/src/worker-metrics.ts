@@ -7,6 +7,8 @@ export class WorkerMetrics {
   readonly requests: Counter<"model" | "outcome">;
   readonly rejected: Counter<"model" | "code">;
   readonly tokens: Counter<"model">;
+  /** Prompt tokens by where they came from: evaluated, or reused from a slot's KV cache. */
+  readonly promptTokens: Counter<"model" | "source">;
   readonly modelEvents: Counter<"model" | "event" | "cause">;
   /** Generations running now, and the most ever at once, per model: never above the slots. */
   readonly #generating = new Map<string, { now: number; peak: number }>();
@@ -17,6 +19,12 @@ export class WorkerMetrics {
     this.requests = new Counter({ name: "switchyard_worker_requests_total", help: "Requests taken, by outcome", labelNames: ["model", "outcome"], registers });
     this.rejected = new Counter({ name: "switchyard_worker_rejected_total", help: "Requests refused before they started (busy, draining, memory)", labelNames: ["model", "code"], registers });
     this.tokens = new Counter({ name: "switchyard_worker_tokens_generated_total", help: "Tokens generated", labelNames: ["model"], registers });
+    this.promptTokens = new Counter({
+      name: "switchyard_worker_prompt_tokens_total",
+      help: "Prompt tokens of finished generations: evaluated, or cached (reused from the slot's KV cache)",
+      labelNames: ["model", "source"],
+      registers,
+    });
     this.modelEvents = new Counter({ name: "switchyard_worker_model_events_total", help: "Model loads, failed loads and unloads", labelNames: ["model", "event", "cause"], registers });
     const perModel = (name: string, help: string, value: (id: string) => number) =>
       new Gauge({
