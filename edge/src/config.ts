@@ -35,8 +35,8 @@ export const GatewayConfigSchema = z.object({
   titleModel: z.string().optional(),
   /** A worker whose status is older than this is forgotten. */
   workerTtlMs: z.coerce.number().int().positive().default(6_000),
-  /** How a request picks its gpu-node: least-loaded, round-robin, or queue-group (NATS picks). */
-  dispatch: z.enum(DISPATCH_MODES).default("least-loaded"),
+  /** How a request picks its gpu-node: prefix (least-loaded with cache affinity), least-loaded, round-robin, or queue-group (NATS picks). */
+  dispatch: z.enum(DISPATCH_MODES).default("prefix"),
   /** Requests that may wait for a slot, per model (429 beyond). */
   queueMax: z.coerce.number().int().min(0).default(64),
   /** Longest a request waits for a slot (503 after). */

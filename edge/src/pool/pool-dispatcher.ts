@@ -38,6 +38,7 @@ interface Waiter {
   mode: DispatchMode;
   exclude: ReadonlySet<string>;
   lastError: GatewayError | undefined;
+  prefix: RequestPrefix | undefined;
   grant(claim: Claim): void;
   fail(err: GatewayError): void;
 }
@@ -75,6 +76,8 @@ export class PoolDispatcher {
     mode: DispatchMode,
     signal: AbortSignal,
     start: (subject: string) => AsyncGenerator<ChatEvent, void, undefined>,
+    /** The request's messages as prefix hashes and weights, for the prefix mode. */
+    prefix?: RequestPrefix,
   ): AsyncGenerator<ChatEvent, void, undefined> {
     const since = Date.now();
     const exclude = new Set<string>();
@@ -82,7 +85,7 @@ export class PoolDispatcher {
     let resent = false;
     let lastError: GatewayError | undefined;
     for (;;) {
-      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError });
+      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError, prefix });
       const events = start(claim.subject);
       let first: IteratorResult<ChatEvent, void>;
       try {
@@ -142,12 +145,12 @@ export class PoolDispatcher {
     model: string,
     mode: DispatchMode,
     signal: AbortSignal,
-    o: { exclude: ReadonlySet<string>; front: boolean; since: number; lastError: GatewayError | undefined },
+    o: { exclude: ReadonlySet<string>; front: boolean; since: number; lastError: GatewayError | undefined; prefix: RequestPrefix | undefined },
   ): Promise<Claim> {
     if (signal.aborted) throw cancelled();
     const queue = this.#queue(model);
     if (queue.length === 0 || o.front) {
-      const claim = this.#tryGrant(model, mode, o.exclude, o.lastError);
+      const claim = this.#tryGrant(model, mode, o.exclude, o.lastError, o.prefix);
       if (claim) return claim;
     }
     if (!o.front && queue.length >= this.options.queueMax) {
@@ -165,6 +168,7 @@ export class PoolDispatcher {
         mode,
         exclude: o.exclude,
         lastError: o.lastError,
+        prefix: o.prefix,
         grant: (claim) => {
           done();
           this.options.onQueueWait?.(model, (Date.now() - o.since) / 1000, "granted");
@@ -198,8 +202,8 @@ export class PoolDispatcher {
   }
 
   /** A claim on a free slot now, undefined if none is free, or an error if nothing can ever serve it. */
-  #tryGrant(model: string, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined): Claim | undefined {
-    const candidates = mode === "queue-group" ? undefined : this.#candidates(model, exclude);
+  #tryGrant(model: string, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined, prefix: RequestPrefix | undefined): Claim | undefined {
+    const candidates = mode === "queue-group" ? undefined : this.#candidates(model, exclude, mode === "prefix" ? prefix : undefined);
     if (candidates === undefined) {
       if (this.#marked(groupKey(model), -1)) return undefined;
       return { workerId: undefined, subject: this.subjects.chat(model), grantedAt: performance.now() };
@@ -213,7 +217,7 @@ export class PoolDispatcher {
   }
 
   /** Workers that serve the model and take work; undefined when the registry knows none (queue-group path). */
-  #candidates(model: string, exclude: ReadonlySet<string>): Candidate[] | undefined {
+  #candidates(model: string, exclude: ReadonlySet<string>, prefix: RequestPrefix | undefined): Candidate[] | undefined {
     let known = false;
     const out: Candidate[] = [];
     for (const w of this.registry.workers()) {
@@ -225,7 +229,7 @@ export class PoolDispatcher {
       const k = key(w.workerId, model);
       const busy = Math.max(m.slotsBusy, this.#inFlight.get(k) ?? 0);
       const free = this.#marked(k, w.statusSeq) ? 0 : m.slotsTotal - busy;
-      out.push({ workerId: w.workerId, state: m.state, free, tokensPerSecond: m.tokensPerSecond });
+      out.push({ workerId: w.workerId, state: m.state, free, busy, tokensPerSecond: m.tokensPerSecond, cachedChars: prefix ? cachedChars(m.slotPrefixes, prefix) : 0 });
     }
     return known ? out : undefined;
   }
@@ -266,7 +270,7 @@ export class PoolDispatcher {
       const head = queue[0]!;
       let claim: Claim | undefined;
       try {
-        claim = this.#tryGrant(model, head.mode, head.exclude, head.lastError);
+        claim = this.#tryGrant(model, head.mode, head.exclude, head.lastError, head.prefix);
       } catch (err) {
         head.fail(GatewayError.from(err));
         continue;
@@ -326,3 +330,17 @@ const key = (workerId: string, model: string) => `${workerId}\u0000${model}`;
 /** The busy mark of a model's queue group (no worker id: NATS picks). */
 const groupKey = (model: string) => `\u0000group\u0000${model}`;
 
+
+export interface RequestPrefix {
+  hashes: number[];
+  weights: number[];
+}
+
+/** Characters of the request's longest message prefix that one of the worker's slots holds. */
+function cachedChars(slots: ReadonlyArray<{ hashes: number[] }>, prefix: RequestPrefix): number {
+  if (slots.length === 0) return 0;
+  const held = new Set<number>();
+  for (const s of slots) for (const h of s.hashes) held.add(h);
+  for (let i = prefix.hashes.length - 1; i >= 0; i--) if (held.has(prefix.hashes[i]!)) return prefix.weights[i] ?? 0;
+  return 0;
+}

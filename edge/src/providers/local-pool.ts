@@ -1,4 +1,5 @@
 /** @module The local pool provider: chat over the Bus to gpu-node workers, models from the live registry. */
+import { prefixHashes, prefixWeights } from "@switchyard/shared/llm/prefix-hash";
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { type GatewayError, invalidRequest, modelNotFound } from "@switchyard/shared/errors";
@@ -68,8 +69,8 @@ export class LocalPoolProvider implements Provider {
       // No worker ever served this model: it is unknown, not merely unavailable.
       mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
     };
-    return this.dispatcher.run(request.model, this.options.dispatchMode(request.model), ctx.signal, (subject) =>
-      streamChat(this.bus, this.subjects, wire, { ...options, subject }),
-    );
+    const mode = this.options.dispatchMode(request.model);
+    const prefix = mode === "prefix" ? { hashes: prefixHashes(messages), weights: prefixWeights(messages) } : undefined;
+    return this.dispatcher.run(request.model, mode, ctx.signal, (subject) => streamChat(this.bus, this.subjects, wire, { ...options, subject }), prefix);
   }
 }

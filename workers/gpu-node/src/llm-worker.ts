@@ -14,6 +14,7 @@ import { ChunkSender } from "./chunk-sender.ts";
 import { handleControl } from "./control-handler.ts";
 import { generate } from "./generate.ts";
 import { sharedPrefix } from "./kv-reuse.ts";
+import { prefixHashes } from "@switchyard/shared/llm/prefix-hash";
 import { type CatalogModel, type LoadedModel, type ModelCatalog, ModelError } from "./model-catalog.ts";
 import type { LlamaContextSequence } from "node-llama-cpp";
 import { renderPrompt } from "./prompt.ts";
@@ -169,6 +170,9 @@ export class LlmWorker {
     const sequence = reuse ? await loaded.slots.acquireBest((s) => sharedPrefix(s, prompt.tokens), signal) : await loaded.slots.acquire(signal);
     this.metrics.generationStarted(model.id);
     const started = performance.now();
+    // What this slot's cache will hold: the prompt now, the reply too once it is complete.
+    if (reuse) loaded.prefixes.set(sequence, prefixHashes(request.messages));
+    let reply = "";
     try {
       const sampling = request.sampling;
       const result = await generate(
@@ -184,7 +188,12 @@ export class LlmWorker {
           seed: sampling?.seed,
           reuse,
         },
-        { text: (text, count) => sender.token(text, count) },
+        {
+          text: (text, count) => {
+            reply += text;
+            sender.token(text, count);
+          },
+        },
         signal,
       );
       this.metrics.tokens.inc({ model: model.id }, result.completionTokens);
@@ -192,6 +201,7 @@ export class LlmWorker {
       this.metrics.promptTokens.inc({ model: model.id, source: "cached" }, result.cachedTokens);
       this.catalog.recordSpeed(model, result.completionTokens, performance.now() - started);
       if (result.finishReason === "cancelled") return this.#sendAbortReason(signal, sender, request.requestId);
+      if (reuse) loaded.prefixes.set(sequence, prefixHashes([...request.messages, { role: "assistant", content: reply }]));
       sender.send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens, cachedTokens: result.cachedTokens } });
       sender.send({ case: "done", value: { finishReason: result.finishReason } });
       return "complete";

@@ -23,6 +23,8 @@ export interface LoadedModel {
   contextWindow: number;
   /** The context's sequences; the catalog's reservations keep takers within their number. */
   slots: SlotPool<LlamaContextSequence>;
+  /** With KV reuse: the prefix hashes of what each sequence's cache holds, announced for routing. */
+  prefixes: Map<LlamaContextSequence, number[]>;
   dispose(): Promise<void>;
 }
 
@@ -53,6 +55,7 @@ export async function loadModel(llama: Llama, id: string, path: string, options:
       chatWrapper,
       contextWindow: context.contextSize,
       slots: new SlotPool(sequences),
+      prefixes: new Map(),
       async dispose() {
         await context.dispose();
         await model.dispose();

@@ -1,6 +1,7 @@
 /** @module This gpu-node's status for the registry: each model's state and slots, memory, GPU, drain. */
 import { hostname } from "node:os";
 import type { WorkerStatusInit } from "@switchyard/shared/codec/chat-codec";
+import { MAX_SLOT_PREFIXES } from "@switchyard/shared/llm/prefix-hash";
 import type { ModelCatalog } from "./model-catalog.ts";
 
 export const WORKER_VERSION = "0.2.0";
@@ -24,6 +25,7 @@ export function llmStatus(catalog: ModelCatalog, startedUnixMs: number, draining
         error: m.error,
         lastUsedUnixMs: m.lastUsedUnixMs,
         keepAliveMs: m.keepAliveMs,
+        slotPrefixes: m.loaded ? [...m.loaded.prefixes.values()].map((hashes) => ({ hashes: hashes.slice(-MAX_SLOT_PREFIXES) })) : [],
       })),
       slotsTotal: models.reduce((n, m) => n + m.slotsTotal, 0),
       slotsBusy: models.reduce((n, m) => n + m.reserved, 0),

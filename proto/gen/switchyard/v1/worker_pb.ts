@@ -21,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/worker.proto.
  */
 export const file_switchyard_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3dvcmtlci5wcm90bxINc3dpdGNoeWFyZC52MSL7AQoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhYKDmNvbnRleHRfd2luZG93GAIgASgNEg4KBmxvYWRlZBgDIAEoCBIQCghvd25lZF9ieRgEIAEoCRINCgVzdGF0ZRgFIAEoCRITCgtzbG90c190b3RhbBgGIAEoDRISCgpzbG90c19idXN5GAcgASgNEhQKDG1lbW9yeV9ieXRlcxgIIAEoARIZChF0b2tlbnNfcGVyX3NlY29uZBgJIAEoARINCgVlcnJvchgKIAEoCRIZChFsYXN0X3VzZWRfdW5peF9tcxgLIAEoARIVCg1rZWVwX2FsaXZlX21zGAwgASgBIvACCgxXb3JrZXJTdGF0dXMSEQoJd29ya2VyX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSKAoGbW9kZWxzGAMgAygLMhguc3dpdGNoeWFyZC52MS5Nb2RlbEluZm8SEwoLc2xvdHNfdG90YWwYBCABKA0SEgoKc2xvdHNfYnVzeRgFIAEoDRITCgtxdWV1ZV9kZXB0aBgGIAEoDRIQCghncHVfbmFtZRgHIAEoCRIWCg5ncHVfZnJlZV9ieXRlcxgIIAEoARIPCgd2ZXJzaW9uGAkgASgJEhcKD3VwZGF0ZWRfdW5peF9tcxgKIAEoARIXCg9zdGFydGVkX3VuaXhfbXMYCyABKAESDAoEaG9zdBgMIAEoCRIQCghkcmFpbmluZxgNIAEoCBISCgpzdGF0dXNfc2VxGA4gASgBEhsKE21lbW9yeV9idWRnZXRfYnl0ZXMYDyABKAESGQoRbWVtb3J5X3VzZWRfYnl0ZXMYECABKAEiLQoMTW9kZWxDb250cm9sEg0KBW1vZGVsGAEgASgJEg4KBmFjdGlvbhgCIAEoCSJpChFNb2RlbENvbnRyb2xSZXBseRInCgVlcnJvchgBIAEoCzIYLnN3aXRjaHlhcmQudjEuRXJyb3JJbmZvEisKBnN0YXR1cxgCIAEoCzIbLnN3aXRjaHlhcmQudjEuV29ya2VyU3RhdHVzYgZwcm90bzM", [file_switchyard_v1_chat]);
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3dvcmtlci5wcm90bxINc3dpdGNoeWFyZC52MSKtAgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhYKDmNvbnRleHRfd2luZG93GAIgASgNEg4KBmxvYWRlZBgDIAEoCBIQCghvd25lZF9ieRgEIAEoCRINCgVzdGF0ZRgFIAEoCRITCgtzbG90c190b3RhbBgGIAEoDRISCgpzbG90c19idXN5GAcgASgNEhQKDG1lbW9yeV9ieXRlcxgIIAEoARIZChF0b2tlbnNfcGVyX3NlY29uZBgJIAEoARINCgVlcnJvchgKIAEoCRIZChFsYXN0X3VzZWRfdW5peF9tcxgLIAEoARIVCg1rZWVwX2FsaXZlX21zGAwgASgBEjAKDXNsb3RfcHJlZml4ZXMYDSADKAsyGS5zd2l0Y2h5YXJkLnYxLlNsb3RQcmVmaXgiHAoKU2xvdFByZWZpeBIOCgZoYXNoZXMYASADKAEi8AIKDFdvcmtlclN0YXR1cxIRCgl3b3JrZXJfaWQYASABKAkSDAoEa2luZBgCIAEoCRIoCgZtb2RlbHMYAyADKAsyGC5zd2l0Y2h5YXJkLnYxLk1vZGVsSW5mbxITCgtzbG90c190b3RhbBgEIAEoDRISCgpzbG90c19idXN5GAUgASgNEhMKC3F1ZXVlX2RlcHRoGAYgASgNEhAKCGdwdV9uYW1lGAcgASgJEhYKDmdwdV9mcmVlX2J5dGVzGAggASgBEg8KB3ZlcnNpb24YCSABKAkSFwoPdXBkYXRlZF91bml4X21zGAogASgBEhcKD3N0YXJ0ZWRfdW5peF9tcxgLIAEoARIMCgRob3N0GAwgASgJEhAKCGRyYWluaW5nGA0gASgIEhIKCnN0YXR1c19zZXEYDiABKAESGwoTbWVtb3J5X2J1ZGdldF9ieXRlcxgPIAEoARIZChFtZW1vcnlfdXNlZF9ieXRlcxgQIAEoASItCgxNb2RlbENvbnRyb2wSDQoFbW9kZWwYASABKAkSDgoGYWN0aW9uGAIgASgJImkKEU1vZGVsQ29udHJvbFJlcGx5EicKBWVycm9yGAEgASgLMhguc3dpdGNoeWFyZC52MS5FcnJvckluZm8SKwoGc3RhdHVzGAIgASgLMhsuc3dpdGNoeWFyZC52MS5Xb3JrZXJTdGF0dXNiBnByb3RvMw", [file_switchyard_v1_chat]);
 
 /**
  * @generated from message switchyard.v1.ModelInfo
@@ -98,6 +98,13 @@ export type ModelInfo = Message<"switchyard.v1.ModelInfo"> & {
    * @generated from field: double keep_alive_ms = 12;
    */
   keepAliveMs: number;
+
+  /**
+   * What each slot's KV cache holds, for prefix-aware routing (empty without KV reuse).
+   *
+   * @generated from field: repeated switchyard.v1.SlotPrefix slot_prefixes = 13;
+   */
+  slotPrefixes: SlotPrefix[];
 };
 
 /**
@@ -106,6 +113,26 @@ export type ModelInfo = Message<"switchyard.v1.ModelInfo"> & {
  */
 export const ModelInfoSchema: GenMessage<ModelInfo> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_worker, 0);
+
+/**
+ * The messages a slot's cache holds, as prefix hashes at message boundaries
+ * (shared/src/llm/prefix-hash.ts): hashes[i] stands for messages 0..i.
+ *
+ * @generated from message switchyard.v1.SlotPrefix
+ */
+export type SlotPrefix = Message<"switchyard.v1.SlotPrefix"> & {
+  /**
+   * @generated from field: repeated double hashes = 1;
+   */
+  hashes: number[];
+};
+
+/**
+ * Describes the message switchyard.v1.SlotPrefix.
+ * Use `create(SlotPrefixSchema)` to create a new message.
+ */
+export const SlotPrefixSchema: GenMessage<SlotPrefix> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_worker, 1);
 
 /**
  * @generated from message switchyard.v1.WorkerStatus
@@ -203,7 +230,7 @@ export type WorkerStatus = Message<"switchyard.v1.WorkerStatus"> & {
  * Use `create(WorkerStatusSchema)` to create a new message.
  */
 export const WorkerStatusSchema: GenMessage<WorkerStatus> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_worker, 1);
+  messageDesc(file_switchyard_v1_worker, 2);
 
 /**
  * @generated from message switchyard.v1.ModelControl
@@ -227,7 +254,7 @@ export type ModelControl = Message<"switchyard.v1.ModelControl"> & {
  * Use `create(ModelControlSchema)` to create a new message.
  */
 export const ModelControlSchema: GenMessage<ModelControl> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_worker, 2);
+  messageDesc(file_switchyard_v1_worker, 3);
 
 /**
  * @generated from message switchyard.v1.ModelControlReply
@@ -251,5 +278,5 @@ export type ModelControlReply = Message<"switchyard.v1.ModelControlReply"> & {
  * Use `create(ModelControlReplySchema)` to create a new message.
  */
 export const ModelControlReplySchema: GenMessage<ModelControlReply> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_worker, 3);
+  messageDesc(file_switchyard_v1_worker, 4);
 
