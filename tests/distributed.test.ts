@@ -25,7 +25,8 @@ describe("a pool of gpu-node processes", () => {
     subjectPrefix = prefix();
     const common = { natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), env: { SY_SUBJECT_PREFIX: subjectPrefix } };
     workers = await Promise.all([spawnGpuNode({ ...common, workerId: "w-one" }), spawnGpuNode({ ...common, workerId: "w-two" })]);
-    gw = await startGateway(inject("natsUrl"), subjectPrefix);
+    // Resume off: these cases check the error path (resuming is tests/stream-resume.test.ts).
+    gw = await startGateway(inject("natsUrl"), subjectPrefix, { SY_RESUME_ATTEMPTS: "0" });
     await waitFor(() => gw.gateway.registry.workers().length === 2, 10_000, 50);
   });
   afterAll(async () => {

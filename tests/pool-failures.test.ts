@@ -43,7 +43,9 @@ describe("workers that hang, die and drain", () => {
       ),
     );
     for (const w of spawned) workers.set(w.workerId, w);
-    [gw, gw2] = await Promise.all([startGateway(inject("natsUrl"), prefix), startGateway(inject("natsUrl"), prefix)]);
+    // Resume off: these cases check the error path (resuming is tests/stream-resume.test.ts).
+    const env = { SY_RESUME_ATTEMPTS: "0" };
+    [gw, gw2] = await Promise.all([startGateway(inject("natsUrl"), prefix, env), startGateway(inject("natsUrl"), prefix, env)]);
     await waitFor(() => [gw, gw2].every((g) => g.gateway.registry.workers().length === 4), 15_000, 50);
     await Promise.all([0, 1, 2, 3].map((i) => chat(gw, `warm ${i}`, 100)));
   });
@@ -115,7 +117,7 @@ describe("a nats-server restart under load", () => {
     const prefix = `r${Math.random().toString(36).slice(2, 8)}`;
     for (const workerId of ["r-1", "r-2"])
       workers.push(await spawnGpuNode({ natsUrl: nats.url, modelsDir, workerId, slots: 2, env: { SY_SUBJECT_PREFIX: prefix, ...WORKER_ENV } }));
-    gw = await startGateway(nats.url, prefix);
+    gw = await startGateway(nats.url, prefix, { SY_RESUME_ATTEMPTS: "0" });
     await waitFor(() => gw.gateway.registry.workers().length === 2, 15_000, 50);
   });
   afterAll(async () => {

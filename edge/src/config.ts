@@ -37,6 +37,8 @@ export const GatewayConfigSchema = z.object({
   workerTtlMs: z.coerce.number().int().positive().default(6_000),
   /** How a request picks its gpu-node: prefix (least-loaded with cache affinity), least-loaded, round-robin, or queue-group (NATS picks). */
   dispatch: z.enum(DISPATCH_MODES).default("prefix"),
+  /** Times a local stream whose worker dies mid-generation goes on on another worker (0: end it with an error event). */
+  resumeAttempts: z.coerce.number().int().min(0).max(5).default(1),
   /** Requests that may wait for a slot, per model (429 beyond). */
   queueMax: z.coerce.number().int().min(0).default(64),
   /** Longest a request waits for a slot (503 after). */
@@ -70,6 +72,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     upstreamTimeoutMs: pick("UPSTREAM_TIMEOUT_MS"),
     upstreamMaxRetries: pick("UPSTREAM_MAX_RETRIES"),
     dispatch: pick("SY_DISPATCH"),
+    resumeAttempts: pick("SY_RESUME_ATTEMPTS"),
     queueMax: pick("QUEUE_MAX"),
     queueTimeoutMs: pick("QUEUE_TIMEOUT_MS"),
     modelLoadTimeoutMs: pick("MODEL_LOAD_TIMEOUT_MS"),

@@ -19,7 +19,7 @@ import { createCloudProviders } from "./providers/cloud-providers.ts";
 import { LocalPoolProvider } from "./providers/local-pool.ts";
 import { LocalSpeech, parseVoiceMap } from "./providers/local-speech.ts";
 import { ModelRouter } from "./routing/resolve-target.ts";
-import { dispatchModes, emptyRouteConfig, type RouteConfig } from "./routing/route-config.ts";
+import { dispatchModes, emptyRouteConfig, type RouteConfig, resumeAttempts } from "./routing/route-config.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { PoolDispatcher } from "./pool/pool-dispatcher.ts";
 
@@ -64,12 +64,14 @@ export function createGateway(parts: GatewayParts): Gateway {
     queueTimeoutMs: config.queueTimeoutMs,
     log: (m) => log.warn(m),
     onQueueWait: (model, seconds, outcome) => metrics.queueWait.observe({ model, outcome }, seconds),
+    onResume: (model, outcome) => metrics.resumes.inc({ model, outcome }),
   });
   const metrics = new GatewayMetrics(bus, registry, pool);
   const local = new LocalPoolProvider(bus, subs, registry, pool, {
     acceptTimeoutMs: config.acceptTimeoutMs,
     idleTimeoutMs: config.workerIdleTimeoutMs,
     dispatchMode: dispatchModes(routeConfig, config.dispatch),
+    resumeAttempts: resumeAttempts(routeConfig, config.resumeAttempts),
   });
   const cloud = createCloudProviders(
     env,

@@ -8,6 +8,7 @@ import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
 import { createGateway, type Gateway } from "../../edge/src/gateway.ts";
 import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
 import { openStore } from "../../edge/src/store/open-store.ts";
+import { loadRouteConfig } from "../../edge/src/routing/load-route-config.ts";
 
 export interface TestGateway {
   url: string;
@@ -31,7 +32,8 @@ export async function startGateway(natsUrl: string, prefix: string, env: Record<
   });
   const bus = startNatsBus({ servers: natsUrl, name: "test-gateway", authenticators: natsAuthFromEnv(env) });
   const store = await openStore({ pgliteDir: "memory" });
-  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env });
+  const routeConfig = config.configPath ? loadRouteConfig(config.configPath) : undefined;
+  const gateway = createGateway({ config, bus, store, secret: "test-secret-0123456789", log: silentLogger, env, routeConfig });
   const server = await serveNode(gateway.app, config.host, config.port);
   return {
     url: server.url,

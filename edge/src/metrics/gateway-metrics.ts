@@ -17,6 +17,7 @@ export class GatewayMetrics {
   readonly ttft: Histogram<"model" | "target">;
   readonly tokens: Counter<"model" | "target" | "kind">;
   readonly queueWait: Histogram<"model" | "outcome">;
+  readonly resumes: Counter<"model" | "outcome">;
 
   constructor(bus: Bus, registry: WorkerRegistry, pool: PoolDispatcher) {
     const registers = [this.registry];
@@ -24,6 +25,12 @@ export class GatewayMetrics {
     this.latency = new Histogram({ name: "switchyard_request_duration_seconds", help: "Time from request to last byte", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
     this.ttft = new Histogram({ name: "switchyard_time_to_first_token_seconds", help: "Time from request to first token", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
     this.tokens = new Counter({ name: "switchyard_tokens_total", help: "Tokens by kind (prompt, completion)", labelNames: ["model", "target", "kind"], registers });
+    this.resumes = new Counter({
+      name: "switchyard_stream_resumes_total",
+      help: "Local streams whose worker died mid-generation: resumed on another worker, or ended with an error (exhausted)",
+      labelNames: ["model", "outcome"],
+      registers,
+    });
     this.queueWait = new Histogram({ name: "switchyard_queue_wait_seconds", help: "Time requests waited for a slot, by outcome", labelNames: ["model", "outcome"], buckets: LATENCY_BUCKETS, registers });
     const slots = (name: string, help: string, pick: (m: { slotsTotal: number; slotsBusy: number }) => number) =>
       new Gauge({

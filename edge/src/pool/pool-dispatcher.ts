@@ -25,6 +25,21 @@ export interface PoolOptions {
   log?: (message: string) => void;
   /** How long each granted request waited, and whether it got a slot ("granted", "timeout", "full", "cancelled"). */
   onQueueWait?: (model: string, seconds: number, outcome: string) => void;
+  /** A stream whose worker died mid-generation: "resumed" on another worker, or "exhausted". */
+  onResume?: (model: string, outcome: "resumed" | "exhausted") => void;
+}
+
+/** Where a resumed stream picks up: the text and tokens the client already has. */
+export interface ResumePoint {
+  text: string;
+  tokens: number;
+}
+
+export interface RunOptions {
+  /** The request's messages as prefix hashes and weights, for the prefix mode. */
+  prefix?: RequestPrefix;
+  /** Times the stream may go on on another worker when its worker dies mid-generation. */
+  resumes?: number;
 }
 
 interface Claim {
@@ -70,23 +85,50 @@ export class PoolDispatcher {
     registry.onChange(() => this.#pumpAll());
   }
 
-  /** Streams a chat through the pool: waits for a slot, starts it, retries as the protocol allows. */
+  /**
+   * Streams a chat through the pool: waits for a slot, starts it, retries as the protocol
+   * allows. A worker that dies mid-generation (silence, lost connection, shut down past its
+   * grace) is left out and the stream goes on on another worker from what the client already
+   * has, up to `resumes` times: the client sees one stream, with usage summed over workers.
+   */
   async *run(
     model: string,
     mode: DispatchMode,
     signal: AbortSignal,
-    start: (subject: string) => AsyncGenerator<ChatEvent, void, undefined>,
-    /** The request's messages as prefix hashes and weights, for the prefix mode. */
-    prefix?: RequestPrefix,
+    start: (subject: string, resume: ResumePoint | undefined) => AsyncGenerator<ChatEvent, void, undefined>,
+    opts: RunOptions = {},
+  ): AsyncGenerator<ChatEvent, void, undefined> {
+    const state = { resumed: false };
+    try {
+      yield* this.#stream(model, mode, signal, start, opts, state);
+    } catch (err) {
+      // A resumed stream that could not be finished anywhere.
+      if (state.resumed && !signal.aborted) this.options.onResume?.(model, "exhausted");
+      throw err;
+    }
+  }
+
+  async *#stream(
+    model: string,
+    mode: DispatchMode,
+    signal: AbortSignal,
+    start: (subject: string, resume: ResumePoint | undefined) => AsyncGenerator<ChatEvent, void, undefined>,
+    opts: RunOptions,
+    state: { resumed: boolean },
   ): AsyncGenerator<ChatEvent, void, undefined> {
     const since = Date.now();
     const exclude = new Set<string>();
     let front = false;
     let resent = false;
     let lastError: GatewayError | undefined;
+    let resumesLeft = opts.resumes ?? 0;
+    let resume: ResumePoint | undefined;
+    // What earlier workers of this stream used: added to the last one's usage.
+    let earlierPrompt = 0;
+    const sent: ResumePoint = { text: "", tokens: 0 };
     for (;;) {
-      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError, prefix });
-      const events = start(claim.subject);
+      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError, prefix: opts.prefix });
+      const events = start(claim.subject, resume);
       let first: IteratorResult<ChatEvent, void>;
       try {
         first = await events.next();
@@ -117,18 +159,47 @@ export class PoolDispatcher {
         continue;
       }
       let ok = false;
+      let died: GatewayError | undefined;
+      let attemptPrompt = 0;
       try {
-        if (!first.done) {
-          yield first.value;
-          yield* events;
+        for (let it = first; !it.done; it = await events.next()) {
+          const e = it.value;
+          if (e.type === "accepted") {
+            attemptPrompt = e.promptTokens ?? 0;
+            // The client has its accepted event from the first worker.
+            if (resume) continue;
+          } else if (e.type === "token") {
+            sent.text += e.text;
+            sent.tokens += e.count;
+          } else if (e.type === "usage" && resume) {
+            yield { ...e, promptTokens: earlierPrompt + e.promptTokens, completionTokens: resume.tokens + e.completionTokens };
+            continue;
+          }
+          yield e;
         }
         ok = true;
+      } catch (err) {
+        const e = GatewayError.from(err);
+        const dead = !signal.aborted && claim.workerId !== undefined && WORKER_DEAD.has(e.code ?? "");
+        if (!dead || resumesLeft === 0) throw err;
+        died = e;
       } finally {
         // A consumer that stops early must stop the worker too.
-        if (!ok) await events.return(undefined);
+        if (!ok && !died) await events.return(undefined);
         this.#release(model, claim, ok);
       }
-      return;
+      if (ok) return;
+      // The worker died mid-generation: go on elsewhere from what the client already has.
+      resumesLeft -= 1;
+      earlierPrompt += attemptPrompt;
+      resume = { text: sent.text, tokens: sent.tokens };
+      this.options.log?.(`worker ${claim.workerId} died mid-stream (${died?.code}) after ${sent.tokens} tokens; resuming on another worker`);
+      this.options.onResume?.(model, "resumed");
+      state.resumed = true;
+      this.registry.forget(claim.workerId!);
+      exclude.add(claim.workerId!);
+      lastError = died;
+      front = true;
     }
   }
 

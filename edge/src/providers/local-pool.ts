@@ -8,7 +8,7 @@ import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type NormalizedChatRequest, textOnly } from "../chat/normalized.ts";
 import type { DispatchMode } from "../pool/pick-worker.ts";
-import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
+import type { PoolDispatcher, ResumePoint } from "../pool/pool-dispatcher.ts";
 import type { ChatCallContext, ModelCard, Provider } from "./provider.ts";
 
 export interface LocalPoolOptions {
@@ -16,6 +16,8 @@ export interface LocalPoolOptions {
   idleTimeoutMs: number;
   /** How requests for a model pick their worker (routing config, else the gateway's default). */
   dispatchMode: (model: string) => DispatchMode;
+  /** Times a model's stream may resume on another worker when its worker dies. */
+  resumeAttempts: (model: string) => number;
 }
 
 export class LocalPoolProvider implements Provider {
@@ -71,6 +73,14 @@ export class LocalPoolProvider implements Provider {
     };
     const mode = this.options.dispatchMode(request.model);
     const prefix = mode === "prefix" ? { hashes: prefixHashes(messages), weights: prefixWeights(messages) } : undefined;
-    return this.dispatcher.run(request.model, mode, ctx.signal, (subject) => streamChat(this.bus, this.subjects, wire, { ...options, subject }), prefix);
+    const start = (subject: string, resume: ResumePoint | undefined) =>
+      streamChat(this.bus, this.subjects, resume ? resumedRequest(wire, resume) : wire, { ...options, subject });
+    return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes: this.options.resumeAttempts(request.model) });
   }
+}
+
+/** The same request going on from the text the client has, with what is left of max_tokens. */
+function resumedRequest<W extends { sampling: { maxTokens?: number | undefined } }>(wire: W, resume: ResumePoint): W & { continueFrom: string } {
+  const maxTokens = wire.sampling.maxTokens;
+  return { ...wire, continueFrom: resume.text, sampling: { ...wire.sampling, maxTokens: maxTokens === undefined ? undefined : Math.max(0, maxTokens - resume.tokens) } };
 }

@@ -37,6 +37,8 @@ const ModelEntrySchema = z
     fallbacks: z.array(z.string().min(1)).optional(),
     /** Local models: how a request picks its worker (default: the gateway's SY_DISPATCH). */
     dispatch: z.enum(DISPATCH_MODES).optional(),
+    /** Local models: resume a stream on another worker when its worker dies (false: never; a number: that many times). */
+    resume: z.union([z.boolean(), z.number().int().min(0).max(5)]).optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
@@ -95,4 +97,13 @@ export function dispatchModes(config: RouteConfig, fallback: DispatchMode): (mod
   const exact = new Map(entries.filter((e) => !isGlob(e.name)).map((e) => [e.model ?? e.name, e.dispatch as DispatchMode]));
   const globs = entries.filter((e) => isGlob(e.name)).map((e) => ({ re: globToRegExp(e.name), mode: e.dispatch as DispatchMode }));
   return (model) => exact.get(model) ?? globs.find((g) => g.re.test(model))?.mode ?? fallback;
+}
+
+/** How many times a local model's stream may resume on another worker: the first entry naming it, else the default. */
+export function resumeAttempts(config: RouteConfig, fallback: number): (model: string) => number {
+  const entries = config.models.filter((e) => e.resume !== undefined && e.provider === "local");
+  const attempts = (r: boolean | number | undefined) => (r === true ? Math.max(1, fallback) : r === false ? 0 : (r ?? fallback));
+  const exact = new Map(entries.filter((e) => !isGlob(e.name)).map((e) => [e.model ?? e.name, attempts(e.resume)]));
+  const globs = entries.filter((e) => isGlob(e.name)).map((e) => ({ re: globToRegExp(e.name), n: attempts(e.resume) }));
+  return (model) => exact.get(model) ?? globs.find((g) => g.re.test(model))?.n ?? fallback;
 }

@@ -277,7 +277,7 @@ const errorKind = (status: number, code: string, message: string): ChatChunkKind
 
 function prepare(loaded: LoadedModel, request: ChatRequest): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
   if (request.messages.length === 0) throw new ModelError(400, "invalid_messages", "messages must not be empty");
-  const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages);
+  const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages, request.continueFrom);
   const room = loaded.contextWindow - prompt.tokens.length;
   if (room <= 0)
     throw new ModelError(400, "context_length_exceeded", `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`);

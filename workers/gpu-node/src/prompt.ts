@@ -11,20 +11,21 @@ export interface RenderedPrompt {
   stopStrings: string[];
 }
 
-export function toChatHistory(messages: ChatRequest["messages"]): ChatHistoryItem[] {
+export function toChatHistory(messages: ChatRequest["messages"], continueFrom = ""): ChatHistoryItem[] {
   const history: ChatHistoryItem[] = [];
   for (const m of messages) {
     if (m.role === "system" || m.role === "developer") history.push({ type: "system", text: m.content });
     else if (m.role === "assistant") history.push({ type: "model", response: [m.content] });
     else history.push({ type: "user", text: m.content });
   }
-  // An open model turn makes the wrapper render the generation prompt.
-  history.push({ type: "model", response: [] });
+  // An open model turn makes the wrapper render the generation prompt (and, when resuming a
+  // stream, the reply so far, left open so the model goes on from it).
+  history.push({ type: "model", response: continueFrom ? [continueFrom] : [] });
   return history;
 }
 
-export function renderPrompt(model: LlamaModel, wrapper: ChatWrapper, messages: ChatRequest["messages"]): RenderedPrompt {
-  const state = wrapper.generateContextState({ chatHistory: toChatHistory(messages) });
+export function renderPrompt(model: LlamaModel, wrapper: ChatWrapper, messages: ChatRequest["messages"], continueFrom = ""): RenderedPrompt {
+  const state = wrapper.generateContextState({ chatHistory: toChatHistory(messages, continueFrom) });
   const tokens = state.contextText.tokenize(model.tokenizer);
   const stopTokens = new Set<Token>();
   const stopStrings: string[] = [];
