@@ -4,7 +4,7 @@
  * by (the state comes from the workers' statuses, not from a gateway's memory); unrelated
  * conversations spread; a hot prefix spills over to other workers instead of queueing.
  */
-import OpenAI from "openai";
+import type OpenAI from "openai";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { prefixHashes } from "@switchyard/shared/llm/prefix-hash";
 import { startGateway, type TestGateway } from "./helpers/gateway.ts";

@@ -45,7 +45,10 @@ export interface WorkerProcess {
   stop(): Promise<void>;
 }
 
-export async function startGpuNodeProcess(bus: Wiring, o: { id: string; modelsDir: string; threads: number; slots: number; contextSize: number }): Promise<WorkerProcess> {
+export async function startGpuNodeProcess(
+  bus: Wiring,
+  o: { id: string; modelsDir: string; threads: number; slots: number; contextSize: number; env?: Record<string, string> },
+): Promise<WorkerProcess> {
   const metricsPort = await freePort();
   const args = ["--models", o.modelsDir, "--worker-id", o.id, "--threads", String(o.threads), "--slots", String(o.slots), "--gpu", "false", "--keep-alive=-1"];
   const env = {
@@ -54,6 +57,7 @@ export async function startGpuNodeProcess(bus: Wiring, o: { id: string; modelsDi
     SY_SUBJECT_PREFIX: bus.prefix,
     LLAMA_CONTEXT_SIZE: String(o.contextSize),
     METRICS_PORT: String(metricsPort),
+    ...o.env,
   };
   const child = spawnWorker(`gpu-node ${o.id}`, [], ["workers/gpu-node/src/main.ts", ...args], env);
   try {
@@ -67,7 +71,7 @@ export async function startGpuNodeProcess(bus: Wiring, o: { id: string; modelsDi
   return { id: o.id, pid: child.pid, metricsUrl: `http://127.0.0.1:${metricsPort}/metrics`, stop: () => stopChild(child) };
 }
 
-export type Dispatch = "least-loaded" | "queue-group";
+export type Dispatch = "prefix" | "least-loaded" | "queue-group";
 
 export function startGatewayProcess(bus: Wiring, dispatch: Dispatch, logFile: string): Promise<ChildService> {
   return startChildService({

@@ -15,11 +15,14 @@ export interface StreamReading {
   text: string;
   finishReason: string | null;
   completionTokens: number | undefined;
+  promptTokens: number | undefined;
+  /** usage.prompt_tokens_details.cached_tokens: prompt tokens the worker did not evaluate. */
+  cachedTokens: number | undefined;
 }
 
 interface ChunkJson {
   choices?: Array<{ delta?: { content?: string | null }; finish_reason?: string | null }>;
-  usage?: { completion_tokens?: number } | null;
+  usage?: { completion_tokens?: number; prompt_tokens?: number; prompt_tokens_details?: { cached_tokens?: number } | null } | null;
   error?: { message?: string };
 }
 
@@ -33,6 +36,8 @@ export async function readChatSse(body: ReadableStream<Uint8Array>): Promise<Str
     text: "",
     finishReason: null,
     completionTokens: undefined,
+    promptTokens: undefined,
+    cachedTokens: undefined,
   };
   const decoder = new TextDecoder();
   let buffer = "";
@@ -59,7 +64,11 @@ export async function readChatSse(body: ReadableStream<Uint8Array>): Promise<Str
       }
       const chunk = JSON.parse(data) as ChunkJson;
       if (chunk.error) throw new Error(`stream error: ${chunk.error.message ?? data}`);
-      if (chunk.usage) r.completionTokens = chunk.usage.completion_tokens;
+      if (chunk.usage) {
+        r.completionTokens = chunk.usage.completion_tokens;
+        r.promptTokens = chunk.usage.prompt_tokens;
+        r.cachedTokens = chunk.usage.prompt_tokens_details?.cached_tokens;
+      }
       const choice = chunk.choices?.[0];
       if (!choice) continue;
       if (choice.finish_reason) r.finishReason = choice.finish_reason;
