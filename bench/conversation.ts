@@ -73,7 +73,7 @@ async function stream(url: string, messages: Message[], maxTokens: number, seed:
 const question = (turn: number) => `Turn ${turn}: which track does train ${100 + turn * 7} take after the bridge?`;
 const unrelated = (n: number) => `${randomBytes(6).toString("hex")} ${n}: describe the colour of the signal lamps along the old freight line at night.`;
 
-async function runSetup(setup: Setup, gguf: string, tmp: string, natsUrl: string, cleanups: Cleanups): Promise<SetupResult> {
+async function runSetup(setup: Setup, tmp: string, natsUrl: string, cleanups: Cleanups): Promise<SetupResult> {
   const wiring: Wiring = { natsUrl, prefix: `benchconv${randomBytes(3).toString("hex")}`, adminToken: randomBytes(16).toString("hex") };
   const modelsDir = join(tmp, "models");
   const env = { LLAMA_KV_REUSE: String(setup.reuse) };
@@ -138,7 +138,7 @@ await runBench(async (cleanups) => {
   for (let round = 1; round <= ROUNDS; round++) {
     for (const setup of SETUPS) {
       process.stdout.write(`  round ${round}: ${setup.name}…`);
-      const r = await runSetup(setup, join(tmp, "models"), tmp, nats.url, cleanups);
+      const r = await runSetup(setup, tmp, nats.url, cleanups);
       runs.set(setup.name, [...(runs.get(setup.name) ?? []), r]);
       console.log(` ${fmt(r.tokensPerSecond)} tokens/s, ${r.background} unrelated requests beside the conversation`);
     }
@@ -149,11 +149,11 @@ await runBench(async (cleanups) => {
     tokensPerSecond: median(rs.map((r) => r.tokensPerSecond)),
     background: median(rs.map((r) => r.background)),
   });
-  const [on, ll, off] = SETUPS.map((s) => merged(runs.get(s.name)!));
+  const [on, ll, off] = SETUPS.map((s) => merged(runs.get(s.name)!)) as [SetupResult, SetupResult, SetupResult];
   console.log(`\n medians over ${ROUNDS} rounds (evaluated: the most over rounds)`);
   console.log("\n turn  prompt |  TTFT ms: prefix  least-loaded  no-reuse | evaluated: prefix  least-loaded  no-reuse | worker (prefix)");
   for (let i = 0; i < TURNS; i++) {
-    const [a, b, c] = [on!.turns[i]!, ll!.turns[i]!, off!.turns[i]!];
+    const [a, b, c] = [on.turns[i]!, ll.turns[i]!, off.turns[i]!];
     console.log(
       ` ${String(i + 1).padStart(4)}  ${String(a.promptTokens).padStart(6)} | ${fmt(a.ttftMs).padStart(15)} ${fmt(b.ttftMs).padStart(13)} ${fmt(c.ttftMs).padStart(9)} | ${String(a.evaluated).padStart(17)} ${String(b.evaluated).padStart(13)} ${String(c.evaluated).padStart(9)} | ${a.worker}`,
     );
@@ -162,13 +162,13 @@ await runBench(async (cleanups) => {
   const last = (r: SetupResult) => r.turns[TURNS - 1]!.ttftMs;
   const tail = (r: SetupResult) => median(r.turns.slice(-3).map((t) => t.ttftMs));
   const head = (r: SetupResult) => median(r.turns.slice(0, 3).map((t) => t.ttftMs));
-  const growth = last(on!) / first(on!);
-  const speedup = last(off!) / last(on!);
-  const throughput = on!.tokensPerSecond / ll!.tokensPerSecond;
-  console.log(`\n aggregate tokens/s: prefix ${fmt(on!.tokensPerSecond)}, least-loaded ${fmt(ll!.tokensPerSecond)}, no reuse ${fmt(off!.tokensPerSecond)}`);
-  console.log(` goal turn 20 TTFT ≤ 1.5 × turn 1 (reuse): ${fmt(growth, 2)}× (medians of 3: ${fmt(tail(on!) / head(on!), 2)}×)  ${growth <= 1.5 ? "met" : "MISSED"}`);
-  console.log(` goal turn 20 TTFT ≥ 5× lower than without reuse: ${fmt(speedup, 2)}× (medians of 3: ${fmt(tail(off!) / tail(on!), 2)}×)  ${speedup >= 5 ? "met" : "MISSED"}`);
+  const growth = last(on) / first(on);
+  const speedup = last(off) / last(on);
+  const throughput = on.tokensPerSecond / ll.tokensPerSecond;
+  console.log(`\n aggregate tokens/s: prefix ${fmt(on.tokensPerSecond)}, least-loaded ${fmt(ll.tokensPerSecond)}, no reuse ${fmt(off.tokensPerSecond)}`);
+  console.log(` goal turn 20 TTFT ≤ 1.5 × turn 1 (reuse): ${fmt(growth, 2)}× (medians of 3: ${fmt(tail(on) / head(on), 2)}×)  ${growth <= 1.5 ? "met" : "MISSED"}`);
+  console.log(` goal turn 20 TTFT ≥ 5× lower than without reuse: ${fmt(speedup, 2)}× (medians of 3: ${fmt(tail(off) / tail(on), 2)}×)  ${speedup >= 5 ? "met" : "MISSED"}`);
   console.log(` goal throughput ≥ least-loaded alone: ${fmt(throughput, 2)}×  ${throughput >= 1 ? "met" : "MISSED"}`);
-  console.log(` (no reuse: turn 20 TTFT ${fmt(last(off!) / first(off!), 2)}× turn 1, as the history grows)`);
+  console.log(` (no reuse: turn 20 TTFT ${fmt(last(off) / first(off), 2)}× turn 1, as the history grows)`);
   return 0;
 });

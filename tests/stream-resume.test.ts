@@ -16,6 +16,7 @@ import { waitFor } from "./helpers/stack.ts";
 
 const MODEL = "tiny";
 const MAX_TOKENS = 600;
+const STORY: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [{ role: "user", content: "Tell the whole story of the night train." }];
 
 describe("a stream whose worker dies mid-generation", () => {
   const subjectPrefix = `r${Math.random().toString(36).slice(2, 8)}`;
@@ -49,7 +50,7 @@ describe("a stream whose worker dies mid-generation", () => {
   /** Streams a long reply; after `killAfter` chunks, SIGKILLs the worker serving it. */
   async function streamAndKill(g: TestGateway, killAfter: number, kill: (serving: string) => void) {
     const { data: stream, response } = await g.client.chat.completions
-      .create({ model: MODEL, messages: [{ role: "user", content: "Tell the whole story of the night train." }], max_tokens: MAX_TOKENS, stream: true, stream_options: { include_usage: true } })
+      .create({ model: MODEL, messages: STORY, max_tokens: MAX_TOKENS, temperature: 0, stream: true, stream_options: { include_usage: true } })
       .withResponse();
     const serving = response.headers.get("x-switchyard-worker") ?? "";
     let text = "";
@@ -92,6 +93,10 @@ describe("a stream whose worker dies mid-generation", () => {
     const other = r.serving === "w-one" ? "w-two" : "w-one";
     expect(gw.gateway.registry.worker(r.serving)).toBeUndefined();
     expect(gw.gateway.registry.worker(other)).toBeDefined();
+    // Greedy sampling: the seamed text is exactly the reply one worker gives uninterrupted, so
+    // nothing was repeated or lost where the second worker took over.
+    const whole = await gw.client.chat.completions.create({ model: MODEL, messages: STORY, max_tokens: MAX_TOKENS, temperature: 0 });
+    expect(r.text).toBe(whole.choices[0]?.message.content);
   });
 
   it("goes on on another worker when its worker drains on SIGTERM past its grace", async () => {
