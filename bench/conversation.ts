@@ -21,7 +21,7 @@ import { percentileOf } from "./lib/stats.ts";
 const MODEL = "conv";
 const TURNS = 20;
 const REPLY_TOKENS = 24;
-const BACKGROUND_STREAMS = 2;
+const BACKGROUND_STREAMS = Number(process.env.BENCH_BACKGROUND ?? 2);
 const BACKGROUND_TOKENS = 48;
 const WORKERS = 3;
 /** Each setup runs this many times, interleaved (A B C A B C): a 2-core machine drifts between runs. */
