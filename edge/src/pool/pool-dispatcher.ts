@@ -15,6 +15,8 @@ import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
+import { cachedChars, type RequestPrefix } from "./prefix-match.ts";
+import type { ResumePoint, RunOptions } from "./run-options.ts";
 import { cancelled, queueFull, queueTimeout } from "./queue-errors.ts";
 
 export interface PoolOptions {
@@ -29,18 +31,6 @@ export interface PoolOptions {
   onResume?: (model: string, outcome: "resumed" | "exhausted") => void;
 }
 
-/** Where a resumed stream picks up: the text and tokens the client already has. */
-export interface ResumePoint {
-  text: string;
-  tokens: number;
-}
-
-export interface RunOptions {
-  /** The request's messages as prefix hashes and weights, for the prefix mode. */
-  prefix?: RequestPrefix;
-  /** Times the stream may go on on another worker when its worker dies mid-generation. */
-  resumes?: number;
-}
 
 interface Claim {
   /** Undefined on the queue-group path (no worker known to the registry). */
@@ -400,18 +390,3 @@ export class PoolDispatcher {
 const key = (workerId: string, model: string) => `${workerId}\u0000${model}`;
 /** The busy mark of a model's queue group (no worker id: NATS picks). */
 const groupKey = (model: string) => `\u0000group\u0000${model}`;
-
-
-export interface RequestPrefix {
-  hashes: number[];
-  weights: number[];
-}
-
-/** Characters of the request's longest message prefix that one of the worker's slots holds. */
-function cachedChars(slots: ReadonlyArray<{ hashes: number[] }>, prefix: RequestPrefix): number {
-  if (slots.length === 0) return 0;
-  const held = new Set<number>();
-  for (const s of slots) for (const h of s.hashes) held.add(h);
-  for (let i = prefix.hashes.length - 1; i >= 0; i--) if (held.has(prefix.hashes[i]!)) return prefix.weights[i] ?? 0;
-  return 0;
-}

@@ -8,7 +8,8 @@ import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type NormalizedChatRequest, textOnly } from "../chat/normalized.ts";
 import type { DispatchMode } from "../pool/pick-worker.ts";
-import type { PoolDispatcher, ResumePoint } from "../pool/pool-dispatcher.ts";
+import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
+import type { ResumePoint } from "../pool/run-options.ts";
 import type { ChatCallContext, ModelCard, Provider } from "./provider.ts";
 
 export interface LocalPoolOptions {
