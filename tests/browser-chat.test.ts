@@ -2,25 +2,20 @@
  * The browser chat page in Debian's chromium (playwright-core) against the embedded stack: a
  * real gpu-node and tts-node in process, cloud replies from the fake OpenAI server. Streaming,
  * Stop freeing the worker's slot, conversations across a reload, model switching, inline errors
- * with Retry, inert HTML in replies, auth, phone width and axe-core, and the Workers build.
+ * with Retry, inert HTML in replies, speech, phone width and axe-core. Stacks of their own (no
+ * worker, auth on, the Workers build) are in tests/browser-chat-stacks.test.ts.
  */
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
-import { gpuNodeConfig, startGpuNode } from "@switchyard/gpu-node";
-import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { inject } from "vitest";
-import { openaiCompletion, openaiError, openaiStream, openaiStreamEvents } from "./fakes/openai-wire.ts";
+import type { Browser } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
+import { openaiError, openaiStream, openaiStreamEvents } from "./fakes/openai-wire.ts";
 import { DESKTOP, launchChromium, openPage, PHONE, screenshot } from "./helpers/browser.ts";
+import { CLOUD, chooseModel, conversationOf, FAKE_REPLY, type Globals, LOCAL, replies, routesFile, send, settled, streamingFallback } from "./helpers/chat-page.ts";
 import { type CloudFakes, startCloudFakes } from "./helpers/cloud-gateway.ts";
-import { type LocalTarget, localKinds, startLocalTarget } from "./helpers/local-target.ts";
 import { startTestStack, type TestStack, waitFor } from "./helpers/stack.ts";
-
-const LOCAL = "tiny";
-const CLOUD = "gpt-4o-mini";
-const FAKE_REPLY = "Hello from the fake OpenAI.";
 
 let browser: Browser;
 beforeAll(async () => {
@@ -29,39 +24,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await browser?.close();
 });
-
-type Globals = Record<string, unknown>;
-
-async function chooseModel(page: Page, model: string) {
-  await page.locator(`#model option[value="${model}"]`).waitFor({ state: "attached" });
-  await page.selectOption("#model", model);
-}
-
-async function send(page: Page, text: string) {
-  await page.fill("#message", text);
-  await page.press("#message", "Enter");
-}
-
-const replies = (page: Page) => page.locator(".turn.assistant");
-
-/** Waits until the newest reply has settled (complete, stopped or failed). */
-async function settled(page: Page, timeout = 60_000) {
-  await page.locator('.turn.assistant[aria-busy="true"]').waitFor({ state: "detached", timeout });
-  return replies(page).last();
-}
-
-const conversationOf = (page: Page) => decodeURIComponent(new URL(page.url()).hash.slice(1));
-
-/** The fake answers streams as a stream and titles (not streamed) as JSON. */
-function streamingFallback(fakes: CloudFakes) {
-  fakes.openai.setFallback((req) => (req.body.stream ? openaiStream(String(req.body.model), ["Hello ", "from the fake ", "OpenAI."], { usage: true }) : openaiCompletion(String(req.body.model), FAKE_REPLY)));
-}
-
-async function routesFile(dir: string) {
-  const path = join(dir, "routes.json");
-  await writeFile(path, JSON.stringify({ models: [{ name: CLOUD, provider: "openai" }] }));
-  return path;
-}
 
 describe("the chat page on the embedded stack", () => {
   let stack: TestStack;
@@ -331,100 +293,5 @@ describe("the chat page on the embedded stack", () => {
         await context.close();
       }
     }
-  });
-});
-
-describe("the chat page when no worker serves the chosen model", () => {
-  const prefix = `tb${Math.random().toString(36).slice(2, 8)}`;
-  let stack: TestStack;
-  beforeAll(async () => {
-    stack = await startTestStack({ modelsDir: inject("modelsDir"), env: { SY_SUBJECT_PREFIX: prefix, LLAMA_SLOTS: "1" } });
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  it("shows the 503 inline, and Retry works once a worker is back", async () => {
-    const { page } = await openPage(browser, stack.url);
-    await chooseModel(page, LOCAL);
-    await stack.gpuNode.stop();
-    await send(page, "Anyone there?");
-    let reply = await settled(page);
-    const notice = reply.getByRole("alert");
-    expect(await notice.textContent()).toContain("No worker could answer.");
-    expect(await notice.textContent()).toContain(LOCAL);
-    const env = { MODELS_DIR: inject("modelsDir"), SY_SUBJECT_PREFIX: prefix, LLAMA_THREADS: "1", LLAMA_SLOTS: "1", LLAMA_GPU: "false", LLAMA_CONTEXT_SIZE: "2048", SY_HEARTBEAT_MS: "250", SY_STATUS_INTERVAL_MS: "500" };
-    const again = await startGpuNode(stack.bus, gpuNodeConfig(["--worker-id", "w-back"], env), () => {});
-    try {
-      await notice.getByRole("button", { name: "Retry" }).click();
-      reply = await settled(page);
-      expect(await reply.locator(".stats").textContent()).toContain("worker w-back");
-      expect(await page.locator(".turn").count()).toBe(2);
-    } finally {
-      await again.stop();
-    }
-    await page.context().close();
-  });
-});
-
-describe("the chat page with auth on", () => {
-  const ADMIN = "admin-token-for-browser";
-  let stack: TestStack;
-  let key = "";
-  beforeAll(async () => {
-    stack = await startTestStack({ modelsDir: inject("modelsDir"), env: { ADMIN_TOKEN: ADMIN, WORKER_ID: "w-page" } });
-    const res = await fetch(`${stack.url}/admin/keys`, { method: "POST", headers: { authorization: `Bearer ${ADMIN}` }, body: JSON.stringify({ name: "browser" }) });
-    key = ((await res.json()) as { key: string }).key;
-  });
-  afterAll(async () => {
-    await stack?.stop();
-  });
-
-  it("asks for the key, refuses a wrong one, then chats, and keeps the key across a reload", async () => {
-    const { page } = await openPage(browser, stack.url);
-    const field = page.getByLabel("API key", { exact: true });
-    await field.waitFor();
-    expect(await page.getByText("This gateway needs an API key.").count()).toBe(1);
-    await field.fill("sy-not-a-real-key");
-    await page.getByRole("button", { name: "Save key" }).click();
-    await page.getByText("The gateway refused this key. Enter another one.").waitFor();
-    await field.fill(key);
-    await page.getByRole("button", { name: "Save key" }).click();
-    await field.waitFor({ state: "detached" });
-    await chooseModel(page, LOCAL);
-    await send(page, "Let me in");
-    const reply = await settled(page);
-    expect(await reply.locator(".stats").textContent()).toContain(`worker w-page`);
-    expect(await page.evaluate(() => localStorage.getItem("switchyard.apiKey"))).toBe(key);
-    await page.reload();
-    await page.locator(".turn.user", { hasText: "Let me in" }).waitFor();
-    expect(await page.getByLabel("API key", { exact: true }).count()).toBe(0);
-    await page.context().close();
-  });
-});
-
-// The Workers build needs a Postgres server (it has no PGlite): it runs with TEST_DATABASE_URL, as in CI.
-describe.each(localKinds().filter((k) => k === "workers"))("the chat page on the %s build", (kind) => {
-  let target: LocalTarget;
-  beforeAll(async () => {
-    target = await startLocalTarget(kind, {});
-  });
-  afterAll(async () => {
-    await target?.stop();
-  });
-
-  it("is served by the Worker and chats through it", async () => {
-    const res = await fetch(`${target.url}/`);
-    expect(res.status).toBe(200);
-    expect(res.headers.get("content-security-policy")).toContain("script-src 'self'");
-    await res.text();
-    const { page, errors } = await openPage(browser, target.url);
-    await chooseModel(page, LOCAL);
-    await send(page, "Hello Worker");
-    const reply = await settled(page);
-    expect(await reply.locator(".stats").textContent()).toContain(`${LOCAL} · worker w-api`);
-    expect(conversationOf(page)).toMatch(/^conv_/);
-    expect(errors).toEqual([]);
-    await page.context().close();
   });
 });
