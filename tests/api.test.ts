@@ -41,6 +41,17 @@ describe.each(localKinds())("API on %s", (kind) => {
     expect(res.usage?.total_tokens).toBe((res.usage?.prompt_tokens ?? 0) + 24);
   });
 
+  it("reports the reused KV cache of a conversation's second turn as cached_tokens (#9)", async () => {
+    const history: OpenAI.Chat.Completions.ChatCompletionMessageParam[] = [
+      { role: "user", content: "Which track does the last night train take out of the yard, and who signals it?" },
+    ];
+    const first = await stack.client.chat.completions.create({ model: MODEL, messages: history, max_tokens: 12, seed: 5 });
+    history.push({ role: "assistant", content: first.choices[0]?.message.content ?? "" }, { role: "user", content: "And the one after it?" });
+    const second = await stack.client.chat.completions.create({ model: MODEL, messages: history, max_tokens: 12, seed: 5 });
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeGreaterThanOrEqual(first.usage?.prompt_tokens ?? Number.POSITIVE_INFINITY);
+    expect(second.usage?.prompt_tokens_details?.cached_tokens).toBeLessThan(second.usage?.prompt_tokens ?? 0);
+  });
+
   it("streams chunks ending with usage when include_usage is set", async () => {
     const stream = await stack.client.chat.completions.create({
       model: MODEL,
