@@ -15,7 +15,7 @@ import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
-import { cachedChars, type RequestPrefix } from "./prefix-match.ts";
+import { PrefixIndex, type RequestPrefix } from "./prefix-match.ts";
 import type { ResumePoint, RunOptions } from "./run-options.ts";
 import { cancelled, queueFull, queueTimeout } from "./queue-errors.ts";
 
@@ -64,6 +64,7 @@ export class PoolDispatcher {
   readonly #inFlight = new Map<string, number>();
   readonly #busyMarks = new Map<string, { seq: number; until: number }>();
   readonly #serviceMs = new Map<string, number>();
+  readonly #prefixes = new PrefixIndex();
   #turn = 0;
   #ticker: NodeJS.Timeout | undefined;
 
@@ -290,7 +291,7 @@ export class PoolDispatcher {
       const k = key(w.workerId, model);
       const busy = Math.max(m.slotsBusy, this.#inFlight.get(k) ?? 0);
       const free = this.#marked(k, w.statusSeq) ? 0 : m.slotsTotal - busy;
-      out.push({ workerId: w.workerId, state: m.state, free, busy, tokensPerSecond: m.tokensPerSecond, cachedChars: prefix ? cachedChars(m.slotPrefixes, prefix) : 0 });
+      out.push({ workerId: w.workerId, state: m.state, free, busy, tokensPerSecond: m.tokensPerSecond, cachedChars: prefix ? this.#prefixes.cachedChars(m.slotPrefixes, prefix) : 0 });
     }
     return known ? out : undefined;
   }
