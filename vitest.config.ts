@@ -1,5 +1,15 @@
-/** One vitest config: unit tests beside the code, integration suites in tests/. */
+/**
+ * One vitest config: unit tests beside the code, integration suites in tests/, and the browser
+ * suites after them (groupOrder 1): Chromium competing for the two cores would stretch the
+ * timing-bound cases of the other suites (a disconnect freeing its slot within 200 ms).
+ */
 import { defineConfig } from "vitest/config";
+
+const integration = {
+  globalSetup: ["tests/setup/global-nats.ts", "tests/setup/edge-bundle.ts"],
+  testTimeout: 60_000,
+  hookTimeout: 60_000,
+};
 
 export default defineConfig({
   test: {
@@ -15,9 +25,16 @@ export default defineConfig({
         test: {
           name: "integration",
           include: ["tests/**/*.test.ts"],
-          globalSetup: ["tests/setup/global-nats.ts", "tests/setup/edge-bundle.ts"],
-          testTimeout: 60_000,
-          hookTimeout: 60_000,
+          exclude: ["tests/browser-*.test.ts", "**/node_modules/**"],
+          ...integration,
+        },
+      },
+      {
+        test: {
+          name: "browser",
+          include: ["tests/browser-*.test.ts"],
+          sequence: { groupOrder: 1 },
+          ...integration,
         },
       },
     ],
