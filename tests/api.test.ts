@@ -197,12 +197,8 @@ describe.each(localKinds())("API on %s", (kind) => {
     }
     expect(await stack.activeRequests()).toBe(1);
     controller.abort();
-    // Open point of #9: through Miniflare the slot has sometimes taken 240-260 ms to free since
-    // this session's changes (never over 90 ms in process); the cause is not found yet, so the
-    // Workers targets get 500 ms until it is.
-    const bound = kind.startsWith("workers") ? 500 : 200;
-    const freedIn = await waitUntil(async () => (await stack.activeRequests()) === 0, bound);
-    expect(freedIn).toBeLessThanOrEqual(bound);
+    const freedIn = await waitUntil(async () => (await stack.activeRequests()) === 0, 200);
+    expect(freedIn).toBeLessThanOrEqual(200);
     expect(await stack.reservedSlots(MODEL)).toBe(0);
   });
 

@@ -47,6 +47,12 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, {
     expect(await ready.json()).toMatchObject({ ready: true, bus: { kind: "nats-ws", connected: true }, store: { driver: "neon" } });
   });
 
+  it("keeps the hub's own paths away from clients: the front answers them 404", async () => {
+    const res = await fetch(`${edge.url}/__hub/cancel`, { method: "POST", headers: { "x-switchyard-hub-call": "anything" } });
+    expect(res.status).toBe(404);
+    expect(((await res.json()) as { error: { code: string } }).error.code).toBe("not_found");
+  });
+
   it("keeps a live view of the pool across requests, past the status ttl", async () => {
     // Statuses older than SY_STATUS_TTL_MS (2 s here) are forgotten: the view must be refreshed, not kept.
     await new Promise((r) => setTimeout(r, 2_500));

@@ -7,6 +7,7 @@
  */
 import { createLogger } from "@switchyard/shared/log";
 import { edgeSettings, type ExecutionContextLike, setupFailure, type WorkersEnv } from "./workers-edge/edge-env.ts";
+import { callHub } from "./workers-edge/hub-call.ts";
 import { IsolateState, servePerRequest } from "./workers-edge/per-request.ts";
 
 export { NatsHub } from "./workers-edge/nats-hub.ts";
@@ -18,8 +19,7 @@ export default {
   async fetch(request: Request, env: WorkersEnv, ctx: ExecutionContextLike): Promise<Response> {
     if (env.NATS_MODE === "hub" && env.NATS_HUB) {
       const shards = Math.max(1, Number(env.NATS_HUB_SHARDS ?? 1) || 1);
-      const hub = env.NATS_HUB.get(env.NATS_HUB.idFromName(`hub-${Math.floor(Math.random() * shards)}`));
-      return hub.fetch(request);
+      return callHub(request, env.NATS_HUB, shards, ctx);
     }
     let settings: ReturnType<typeof edgeSettings>;
     try {

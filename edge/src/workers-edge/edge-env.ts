@@ -5,6 +5,7 @@
  */
 import { GatewayError } from "@switchyard/shared/errors";
 import { type GatewayConfig, gatewayConfigFromEnv } from "../config.ts";
+import { type RelayedBody, relayBody } from "./relay-body.ts";
 import { parseRouteConfig, type RouteConfig } from "../routing/route-config.ts";
 
 export interface ExecutionContextLike {
@@ -42,19 +43,8 @@ export function edgeSettings(env: WorkersEnv): EdgeSettings {
 }
 
 /** The response as it is, with the per-request parts closed once its body is done (or cancelled). */
-export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>): Response {
-  if (!response.body) {
-    ctx.waitUntil(close());
-    return response;
-  }
-  const { readable, writable } = new TransformStream<Uint8Array, Uint8Array>();
-  ctx.waitUntil(
-    response.body
-      .pipeTo(writable)
-      .catch(() => {})
-      .finally(close),
-  );
-  return new Response(readable, response);
+export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>): RelayedBody {
+  return relayBody(response, () => ctx.waitUntil(close()));
 }
 
 /** A setup failure (missing setting) answered in OpenAI's shape. */

@@ -16,6 +16,7 @@ import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { AccessCache } from "../auth/access.ts";
 import { createGateway } from "../gateway.ts";
 import { openNeonStore, useWebSocketRelay } from "../store/neon-store.ts";
+import { HUB_CALL_HEADER, HUB_CANCEL_PATH } from "./hub-call.ts";
 import { closeAfterBody, edgeSettings, type ExecutionContextLike, setupFailure, type WorkersEnv } from "./edge-env.ts";
 
 const log = createLogger("nats-hub");
@@ -24,6 +25,8 @@ export class NatsHub {
   #bus: NatsBus | undefined;
   #registry: WorkerRegistry | undefined;
   readonly #access = new AccessCache();
+  /** Streaming replies by the front's call id, so the front can cancel one whose client left. */
+  readonly #calls = new Map<string, (reason: string) => void>();
 
   constructor(
     private readonly state: ExecutionContextLike,
@@ -31,6 +34,11 @@ export class NatsHub {
   ) {}
 
   async fetch(request: Request): Promise<Response> {
+    const call = request.headers.get(HUB_CALL_HEADER);
+    if (new URL(request.url).pathname === HUB_CANCEL_PATH) {
+      if (call) this.#calls.get(call)?.("client disconnected");
+      return new Response(null, { status: 204 });
+    }
     let s: ReturnType<typeof edgeSettings>;
     try {
       s = edgeSettings(this.env);
@@ -58,6 +66,11 @@ export class NatsHub {
       this.state.waitUntil(close());
       throw err;
     }
-    return closeAfterBody(response, this.state, close);
+    const relayed = closeAfterBody(response, this.state, async () => {
+      if (call) this.#calls.delete(call);
+      await close();
+    });
+    if (call && response.body) this.#calls.set(call, relayed.cancel);
+    return relayed.response;
   }
 }

@@ -60,5 +60,5 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
     ctx.waitUntil(close());
     throw err;
   }
-  return closeAfterBody(response, ctx, close);
+  return closeAfterBody(response, ctx, close).response;
 }
