@@ -38,11 +38,17 @@ function decode<T>(what: string, fn: () => T): T {
   }
 }
 
+export interface WireToolCall {
+  id: string;
+  name: string;
+  arguments: string;
+}
+
 /** A ChatRequest as plain fields, the shape the gateway builds. */
 export interface ChatRequestFields {
   requestId: string;
   model: string;
-  messages: Array<{ role: string; content: string; name?: string }>;
+  messages: Array<{ role: string; content: string; name?: string; toolCalls?: WireToolCall[]; toolCallId?: string }>;
   sampling: {
     temperature?: number;
     topP?: number;
@@ -50,7 +56,16 @@ export interface ChatRequestFields {
     stop?: string[];
     seed?: number;
     responseFormat?: string;
+    /** JSON text of the schema, with responseFormat "json_schema". */
+    jsonSchema?: string;
   };
+  tools?: Array<{ name: string; description?: string; parametersJson?: string }>;
+  /** "" or "auto", "none", "required", "function" (with toolChoiceName). */
+  toolChoice?: string;
+  toolChoiceName?: string;
+  parallelToolCalls?: boolean;
+  /** A legacy text completion: the prompt as is, no chat template (messages empty). */
+  rawPrompt?: string;
   deadlineUnixMs: number;
   correlationId?: string;
   affinityKey?: string;

@@ -22,7 +22,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/chat.proto.
  */
 export const file_switchyard_v1_chat: GenFile = /*@__PURE__*/
-  fileDesc("Chhzd2l0Y2h5YXJkL3YxL2NoYXQucHJvdG8SDXN3aXRjaHlhcmQudjEiOgoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkivQEKCFNhbXBsaW5nEhgKC3RlbXBlcmF0dXJlGAEgASgCSACIAQESEgoFdG9wX3AYAiABKAJIAYgBARIXCgptYXhfdG9rZW5zGAMgASgNSAKIAQESDAoEc3RvcBgEIAMoCRIRCgRzZWVkGAUgASgNSAOIAQESFwoPcmVzcG9uc2VfZm9ybWF0GAYgASgJQg4KDF90ZW1wZXJhdHVyZUIICgZfdG9wX3BCDQoLX21heF90b2tlbnNCBwoFX3NlZWQirgIKC0NoYXRSZXF1ZXN0EhIKCnJlcXVlc3RfaWQYASABKAkSDQoFbW9kZWwYAiABKAkSLAoIbWVzc2FnZXMYAyADKAsyGi5zd2l0Y2h5YXJkLnYxLkNoYXRNZXNzYWdlEikKCHNhbXBsaW5nGAQgASgLMhcuc3dpdGNoeWFyZC52MS5TYW1wbGluZxIYChBkZWFkbGluZV91bml4X21zGAUgASgBEhYKDmNvcnJlbGF0aW9uX2lkGAYgASgJEhQKDGFmZmluaXR5X2tleRgHIAEoCRIWCg5zdHJlYW1fc3ViamVjdBgIIAEoCRIaCg1rZWVwX2FsaXZlX21zGAkgASgBSACIAQESFQoNY29udGludWVfZnJvbRgKIAEoCUIQCg5fa2VlcF9hbGl2ZV9tcyI0CghBY2NlcHRlZBIRCgl3b3JrZXJfaWQYASABKAkSFQoNcHJvbXB0X3Rva2VucxgCIAEoDSIgCgdTdGFydGVkEhUKDXByb21wdF90b2tlbnMYASABKA0iJAoFVG9rZW4SDAoEdGV4dBgBIAEoCRINCgVjb3VudBgCIAEoDSJQCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgNEhUKDWNhY2hlZF90b2tlbnMYAyABKA0iHQoERG9uZRIVCg1maW5pc2hfcmVhc29uGAEgASgJIjoKCUVycm9ySW5mbxIMCgRjb2RlGAEgASgJEg8KB21lc3NhZ2UYAiABKAkSDgoGc3RhdHVzGAMgASgNIgsKCUhlYXJ0YmVhdCLZAgoJQ2hhdENodW5rEhIKCnJlcXVlc3RfaWQYASABKAkSCwoDc2VxGAIgASgNEisKCGFjY2VwdGVkGAMgASgLMhcuc3dpdGNoeWFyZC52MS5BY2NlcHRlZEgAEiUKBXRva2VuGAQgASgLMhQuc3dpdGNoeWFyZC52MS5Ub2tlbkgAEiUKBXVzYWdlGAUgASgLMhQuc3dpdGNoeWFyZC52MS5Vc2FnZUgAEiMKBGRvbmUYBiABKAsyEy5zd2l0Y2h5YXJkLnYxLkRvbmVIABIpCgVlcnJvchgHIAEoCzIYLnN3aXRjaHlhcmQudjEuRXJyb3JJbmZvSAASLQoJaGVhcnRiZWF0GAggASgLMhguc3dpdGNoeWFyZC52MS5IZWFydGJlYXRIABIpCgdzdGFydGVkGAkgASgLMhYuc3dpdGNoeWFyZC52MS5TdGFydGVkSABCBgoEa2luZCIsCgZDYW5jZWwSEgoKcmVxdWVzdF9pZBgBIAEoCRIOCgZyZWFzb24YAiABKAliBnByb3RvMw");
+  fileDesc("Chhzd2l0Y2h5YXJkL3YxL2NoYXQucHJvdG8SDXN3aXRjaHlhcmQudjEifQoLQ2hhdE1lc3NhZ2USDAoEcm9sZRgBIAEoCRIPCgdjb250ZW50GAIgASgJEgwKBG5hbWUYAyABKAkSKwoKdG9vbF9jYWxscxgEIAMoCzIXLnN3aXRjaHlhcmQudjEuVG9vbENhbGwSFAoMdG9vbF9jYWxsX2lkGAUgASgJIkwKDlRvb2xEZWZpbml0aW9uEgwKBG5hbWUYASABKAkSEwoLZGVzY3JpcHRpb24YAiABKAkSFwoPcGFyYW1ldGVyc19qc29uGAMgASgJIjcKCFRvb2xDYWxsEgoKAmlkGAEgASgJEgwKBG5hbWUYAiABKAkSEQoJYXJndW1lbnRzGAMgASgJItIBCghTYW1wbGluZxIYCgt0ZW1wZXJhdHVyZRgBIAEoAkgAiAEBEhIKBXRvcF9wGAIgASgCSAGIAQESFwoKbWF4X3Rva2VucxgDIAEoDUgCiAEBEgwKBHN0b3AYBCADKAkSEQoEc2VlZBgFIAEoDUgDiAEBEhcKD3Jlc3BvbnNlX2Zvcm1hdBgGIAEoCRITCgtqc29uX3NjaGVtYRgHIAEoCUIOCgxfdGVtcGVyYXR1cmVCCAoGX3RvcF9wQg0KC19tYXhfdG9rZW5zQgcKBV9zZWVkIu0DCgtDaGF0UmVxdWVzdBISCgpyZXF1ZXN0X2lkGAEgASgJEg0KBW1vZGVsGAIgASgJEiwKCG1lc3NhZ2VzGAMgAygLMhouc3dpdGNoeWFyZC52MS5DaGF0TWVzc2FnZRIpCghzYW1wbGluZxgEIAEoCzIXLnN3aXRjaHlhcmQudjEuU2FtcGxpbmcSGAoQZGVhZGxpbmVfdW5peF9tcxgFIAEoARIWCg5jb3JyZWxhdGlvbl9pZBgGIAEoCRIUCgxhZmZpbml0eV9rZXkYByABKAkSFgoOc3RyZWFtX3N1YmplY3QYCCABKAkSGgoNa2VlcF9hbGl2ZV9tcxgJIAEoAUgAiAEBEhUKDWNvbnRpbnVlX2Zyb20YCiABKAkSLAoFdG9vbHMYCyADKAsyHS5zd2l0Y2h5YXJkLnYxLlRvb2xEZWZpbml0aW9uEhMKC3Rvb2xfY2hvaWNlGAwgASgJEhgKEHRvb2xfY2hvaWNlX25hbWUYDSABKAkSIAoTcGFyYWxsZWxfdG9vbF9jYWxscxgOIAEoCEgBiAEBEhcKCnJhd19wcm9tcHQYDyABKAlIAogBAUIQCg5fa2VlcF9hbGl2ZV9tc0IWChRfcGFyYWxsZWxfdG9vbF9jYWxsc0INCgtfcmF3X3Byb21wdCI0CghBY2NlcHRlZBIRCgl3b3JrZXJfaWQYASABKAkSFQoNcHJvbXB0X3Rva2VucxgCIAEoDSIgCgdTdGFydGVkEhUKDXByb21wdF90b2tlbnMYASABKA0iJAoFVG9rZW4SDAoEdGV4dBgBIAEoCRINCgVjb3VudBgCIAEoDSJQCgVVc2FnZRIVCg1wcm9tcHRfdG9rZW5zGAEgASgNEhkKEWNvbXBsZXRpb25fdG9rZW5zGAIgASgNEhUKDWNhY2hlZF90b2tlbnMYAyABKA0iRQoNVG9vbENhbGxEZWx0YRINCgVpbmRleBgBIAEoDRIlCgRjYWxsGAIgASgLMhcuc3dpdGNoeWFyZC52MS5Ub29sQ2FsbCIdCgREb25lEhUKDWZpbmlzaF9yZWFzb24YASABKAkiOgoJRXJyb3JJbmZvEgwKBGNvZGUYASABKAkSDwoHbWVzc2FnZRgCIAEoCRIOCgZzdGF0dXMYAyABKA0iCwoJSGVhcnRiZWF0IowDCglDaGF0Q2h1bmsSEgoKcmVxdWVzdF9pZBgBIAEoCRILCgNzZXEYAiABKA0SKwoIYWNjZXB0ZWQYAyABKAsyFy5zd2l0Y2h5YXJkLnYxLkFjY2VwdGVkSAASJQoFdG9rZW4YBCABKAsyFC5zd2l0Y2h5YXJkLnYxLlRva2VuSAASJQoFdXNhZ2UYBSABKAsyFC5zd2l0Y2h5YXJkLnYxLlVzYWdlSAASIwoEZG9uZRgGIAEoCzITLnN3aXRjaHlhcmQudjEuRG9uZUgAEikKBWVycm9yGAcgASgLMhguc3dpdGNoeWFyZC52MS5FcnJvckluZm9IABItCgloZWFydGJlYXQYCCABKAsyGC5zd2l0Y2h5YXJkLnYxLkhlYXJ0YmVhdEgAEikKB3N0YXJ0ZWQYCSABKAsyFi5zd2l0Y2h5YXJkLnYxLlN0YXJ0ZWRIABIxCgl0b29sX2NhbGwYCiABKAsyHC5zd2l0Y2h5YXJkLnYxLlRvb2xDYWxsRGVsdGFIAEIGCgRraW5kIiwKBkNhbmNlbBISCgpyZXF1ZXN0X2lkGAEgASgJEg4KBnJlYXNvbhgCIAEoCWIGcHJvdG8z");
 
 /**
  * @generated from message switchyard.v1.ChatMessage
@@ -42,6 +42,20 @@ export type ChatMessage = Message<"switchyard.v1.ChatMessage"> & {
    * @generated from field: string name = 3;
    */
   name: string;
+
+  /**
+   * An assistant message's tool calls (OpenAI's tool_calls), for a tool round trip.
+   *
+   * @generated from field: repeated switchyard.v1.ToolCall tool_calls = 4;
+   */
+  toolCalls: ToolCall[];
+
+  /**
+   * A "tool" message: the call it answers.
+   *
+   * @generated from field: string tool_call_id = 5;
+   */
+  toolCallId: string;
 };
 
 /**
@@ -50,6 +64,66 @@ export type ChatMessage = Message<"switchyard.v1.ChatMessage"> & {
  */
 export const ChatMessageSchema: GenMessage<ChatMessage> = /*@__PURE__*/
   messageDesc(file_switchyard_v1_chat, 0);
+
+/**
+ * A function the model may call: its parameters as JSON Schema text.
+ *
+ * @generated from message switchyard.v1.ToolDefinition
+ */
+export type ToolDefinition = Message<"switchyard.v1.ToolDefinition"> & {
+  /**
+   * @generated from field: string name = 1;
+   */
+  name: string;
+
+  /**
+   * @generated from field: string description = 2;
+   */
+  description: string;
+
+  /**
+   * @generated from field: string parameters_json = 3;
+   */
+  parametersJson: string;
+};
+
+/**
+ * Describes the message switchyard.v1.ToolDefinition.
+ * Use `create(ToolDefinitionSchema)` to create a new message.
+ */
+export const ToolDefinitionSchema: GenMessage<ToolDefinition> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_chat, 1);
+
+/**
+ * A complete tool call (in history), or a piece of one (streamed in ToolCallDelta).
+ *
+ * @generated from message switchyard.v1.ToolCall
+ */
+export type ToolCall = Message<"switchyard.v1.ToolCall"> & {
+  /**
+   * @generated from field: string id = 1;
+   */
+  id: string;
+
+  /**
+   * @generated from field: string name = 2;
+   */
+  name: string;
+
+  /**
+   * JSON text of the arguments.
+   *
+   * @generated from field: string arguments = 3;
+   */
+  arguments: string;
+};
+
+/**
+ * Describes the message switchyard.v1.ToolCall.
+ * Use `create(ToolCallSchema)` to create a new message.
+ */
+export const ToolCallSchema: GenMessage<ToolCall> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_chat, 2);
 
 /**
  * @generated from message switchyard.v1.Sampling
@@ -81,11 +155,19 @@ export type Sampling = Message<"switchyard.v1.Sampling"> & {
   seed?: number | undefined;
 
   /**
-   * "text" or "json_object"; empty means text.
+   * "text", "json_object" or "json_schema"; empty means text.
    *
    * @generated from field: string response_format = 6;
    */
   responseFormat: string;
+
+  /**
+   * With "json_schema": the schema (JSON text) the reply must follow; the worker decodes
+   * under a grammar built from it.
+   *
+   * @generated from field: string json_schema = 7;
+   */
+  jsonSchema: string;
 };
 
 /**
@@ -93,7 +175,7 @@ export type Sampling = Message<"switchyard.v1.Sampling"> & {
  * Use `create(SamplingSchema)` to create a new message.
  */
 export const SamplingSchema: GenMessage<Sampling> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 1);
+  messageDesc(file_switchyard_v1_chat, 3);
 
 /**
  * @generated from message switchyard.v1.ChatRequest
@@ -160,6 +242,39 @@ export type ChatRequest = Message<"switchyard.v1.ChatRequest"> & {
    * @generated from field: string continue_from = 10;
    */
   continueFrom: string;
+
+  /**
+   * Functions the model may call, and whether it must: "auto" (empty), "none", "required",
+   * or "function" with tool_choice_name.
+   *
+   * @generated from field: repeated switchyard.v1.ToolDefinition tools = 11;
+   */
+  tools: ToolDefinition[];
+
+  /**
+   * @generated from field: string tool_choice = 12;
+   */
+  toolChoice: string;
+
+  /**
+   * @generated from field: string tool_choice_name = 13;
+   */
+  toolChoiceName: string;
+
+  /**
+   * False: at most one call per reply.
+   *
+   * @generated from field: optional bool parallel_tool_calls = 14;
+   */
+  parallelToolCalls?: boolean | undefined;
+
+  /**
+   * A legacy text completion: this text is the whole prompt, with no chat template, and
+   * messages is empty.
+   *
+   * @generated from field: optional string raw_prompt = 15;
+   */
+  rawPrompt?: string | undefined;
 };
 
 /**
@@ -167,7 +282,7 @@ export type ChatRequest = Message<"switchyard.v1.ChatRequest"> & {
  * Use `create(ChatRequestSchema)` to create a new message.
  */
 export const ChatRequestSchema: GenMessage<ChatRequest> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 2);
+  messageDesc(file_switchyard_v1_chat, 4);
 
 /**
  * The worker reserved a slot for the request (chunk 0, the reply to the request).
@@ -191,7 +306,7 @@ export type Accepted = Message<"switchyard.v1.Accepted"> & {
  * Use `create(AcceptedSchema)` to create a new message.
  */
 export const AcceptedSchema: GenMessage<Accepted> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 3);
+  messageDesc(file_switchyard_v1_chat, 5);
 
 /**
  * The model is loaded and the prompt checked: generation begins. Errors before this
@@ -212,7 +327,7 @@ export type Started = Message<"switchyard.v1.Started"> & {
  * Use `create(StartedSchema)` to create a new message.
  */
 export const StartedSchema: GenMessage<Started> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 4);
+  messageDesc(file_switchyard_v1_chat, 6);
 
 /**
  * @generated from message switchyard.v1.Token
@@ -236,7 +351,7 @@ export type Token = Message<"switchyard.v1.Token"> & {
  * Use `create(TokenSchema)` to create a new message.
  */
 export const TokenSchema: GenMessage<Token> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 5);
+  messageDesc(file_switchyard_v1_chat, 7);
 
 /**
  * @generated from message switchyard.v1.Usage
@@ -266,14 +381,40 @@ export type Usage = Message<"switchyard.v1.Usage"> & {
  * Use `create(UsageSchema)` to create a new message.
  */
 export const UsageSchema: GenMessage<Usage> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 6);
+  messageDesc(file_switchyard_v1_chat, 8);
+
+/**
+ * A piece of a tool call the model is making: the first piece of an index carries the
+ * call's id and name, later ones more of its arguments (JSON text, in order). index orders
+ * the calls of one reply.
+ *
+ * @generated from message switchyard.v1.ToolCallDelta
+ */
+export type ToolCallDelta = Message<"switchyard.v1.ToolCallDelta"> & {
+  /**
+   * @generated from field: uint32 index = 1;
+   */
+  index: number;
+
+  /**
+   * @generated from field: switchyard.v1.ToolCall call = 2;
+   */
+  call?: ToolCall | undefined;
+};
+
+/**
+ * Describes the message switchyard.v1.ToolCallDelta.
+ * Use `create(ToolCallDeltaSchema)` to create a new message.
+ */
+export const ToolCallDeltaSchema: GenMessage<ToolCallDelta> = /*@__PURE__*/
+  messageDesc(file_switchyard_v1_chat, 9);
 
 /**
  * @generated from message switchyard.v1.Done
  */
 export type Done = Message<"switchyard.v1.Done"> & {
   /**
-   * OpenAI finish_reason: "stop" or "length".
+   * OpenAI finish_reason: "stop", "length" or "tool_calls".
    *
    * @generated from field: string finish_reason = 1;
    */
@@ -285,7 +426,7 @@ export type Done = Message<"switchyard.v1.Done"> & {
  * Use `create(DoneSchema)` to create a new message.
  */
 export const DoneSchema: GenMessage<Done> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 7);
+  messageDesc(file_switchyard_v1_chat, 10);
 
 /**
  * @generated from message switchyard.v1.ErrorInfo
@@ -316,7 +457,7 @@ export type ErrorInfo = Message<"switchyard.v1.ErrorInfo"> & {
  * Use `create(ErrorInfoSchema)` to create a new message.
  */
 export const ErrorInfoSchema: GenMessage<ErrorInfo> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 8);
+  messageDesc(file_switchyard_v1_chat, 11);
 
 /**
  * Sent while a request is queued or generating slowly, so a silent worker is detectable.
@@ -331,7 +472,7 @@ export type Heartbeat = Message<"switchyard.v1.Heartbeat"> & {
  * Use `create(HeartbeatSchema)` to create a new message.
  */
 export const HeartbeatSchema: GenMessage<Heartbeat> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 9);
+  messageDesc(file_switchyard_v1_chat, 12);
 
 /**
  * @generated from message switchyard.v1.ChatChunk
@@ -392,6 +533,12 @@ export type ChatChunk = Message<"switchyard.v1.ChatChunk"> & {
      */
     value: Started;
     case: "started";
+  } | {
+    /**
+     * @generated from field: switchyard.v1.ToolCallDelta tool_call = 10;
+     */
+    value: ToolCallDelta;
+    case: "toolCall";
   } | { case: undefined; value?: undefined };
 };
 
@@ -400,7 +547,7 @@ export type ChatChunk = Message<"switchyard.v1.ChatChunk"> & {
  * Use `create(ChatChunkSchema)` to create a new message.
  */
 export const ChatChunkSchema: GenMessage<ChatChunk> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 10);
+  messageDesc(file_switchyard_v1_chat, 13);
 
 /**
  * @generated from message switchyard.v1.Cancel
@@ -422,5 +569,5 @@ export type Cancel = Message<"switchyard.v1.Cancel"> & {
  * Use `create(CancelSchema)` to create a new message.
  */
 export const CancelSchema: GenMessage<Cancel> = /*@__PURE__*/
-  messageDesc(file_switchyard_v1_chat, 11);
+  messageDesc(file_switchyard_v1_chat, 14);
 

@@ -21,7 +21,7 @@ import type { Message } from "@bufbuild/protobuf";
  * Describes the file switchyard/v1/worker.proto.
  */
 export const file_switchyard_v1_worker: GenFile = /*@__PURE__*/
-  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3dvcmtlci5wcm90bxINc3dpdGNoeWFyZC52MSKtAgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhYKDmNvbnRleHRfd2luZG93GAIgASgNEg4KBmxvYWRlZBgDIAEoCBIQCghvd25lZF9ieRgEIAEoCRINCgVzdGF0ZRgFIAEoCRITCgtzbG90c190b3RhbBgGIAEoDRISCgpzbG90c19idXN5GAcgASgNEhQKDG1lbW9yeV9ieXRlcxgIIAEoARIZChF0b2tlbnNfcGVyX3NlY29uZBgJIAEoARINCgVlcnJvchgKIAEoCRIZChFsYXN0X3VzZWRfdW5peF9tcxgLIAEoARIVCg1rZWVwX2FsaXZlX21zGAwgASgBEjAKDXNsb3RfcHJlZml4ZXMYDSADKAsyGS5zd2l0Y2h5YXJkLnYxLlNsb3RQcmVmaXgiHAoKU2xvdFByZWZpeBIOCgZoYXNoZXMYASADKAEi8AIKDFdvcmtlclN0YXR1cxIRCgl3b3JrZXJfaWQYASABKAkSDAoEa2luZBgCIAEoCRIoCgZtb2RlbHMYAyADKAsyGC5zd2l0Y2h5YXJkLnYxLk1vZGVsSW5mbxITCgtzbG90c190b3RhbBgEIAEoDRISCgpzbG90c19idXN5GAUgASgNEhMKC3F1ZXVlX2RlcHRoGAYgASgNEhAKCGdwdV9uYW1lGAcgASgJEhYKDmdwdV9mcmVlX2J5dGVzGAggASgBEg8KB3ZlcnNpb24YCSABKAkSFwoPdXBkYXRlZF91bml4X21zGAogASgBEhcKD3N0YXJ0ZWRfdW5peF9tcxgLIAEoARIMCgRob3N0GAwgASgJEhAKCGRyYWluaW5nGA0gASgIEhIKCnN0YXR1c19zZXEYDiABKAESGwoTbWVtb3J5X2J1ZGdldF9ieXRlcxgPIAEoARIZChFtZW1vcnlfdXNlZF9ieXRlcxgQIAEoASItCgxNb2RlbENvbnRyb2wSDQoFbW9kZWwYASABKAkSDgoGYWN0aW9uGAIgASgJImkKEU1vZGVsQ29udHJvbFJlcGx5EicKBWVycm9yGAEgASgLMhguc3dpdGNoeWFyZC52MS5FcnJvckluZm8SKwoGc3RhdHVzGAIgASgLMhsuc3dpdGNoeWFyZC52MS5Xb3JrZXJTdGF0dXNiBnByb3RvMw", [file_switchyard_v1_chat]);
+  fileDesc("Chpzd2l0Y2h5YXJkL3YxL3dvcmtlci5wcm90bxINc3dpdGNoeWFyZC52MSL8AgoJTW9kZWxJbmZvEgoKAmlkGAEgASgJEhYKDmNvbnRleHRfd2luZG93GAIgASgNEg4KBmxvYWRlZBgDIAEoCBIQCghvd25lZF9ieRgEIAEoCRINCgVzdGF0ZRgFIAEoCRITCgtzbG90c190b3RhbBgGIAEoDRISCgpzbG90c19idXN5GAcgASgNEhQKDG1lbW9yeV9ieXRlcxgIIAEoARIZChF0b2tlbnNfcGVyX3NlY29uZBgJIAEoARINCgVlcnJvchgKIAEoCRIZChFsYXN0X3VzZWRfdW5peF9tcxgLIAEoARIVCg1rZWVwX2FsaXZlX21zGAwgASgBEjAKDXNsb3RfcHJlZml4ZXMYDSADKAsyGS5zd2l0Y2h5YXJkLnYxLlNsb3RQcmVmaXgSFAoMY2FwYWJpbGl0aWVzGA4gAygJEhkKEW1heF9vdXRwdXRfdG9rZW5zGA8gASgNEhwKFGVtYmVkZGluZ19kaW1lbnNpb25zGBAgASgNIhwKClNsb3RQcmVmaXgSDgoGaGFzaGVzGAEgAygBIvACCgxXb3JrZXJTdGF0dXMSEQoJd29ya2VyX2lkGAEgASgJEgwKBGtpbmQYAiABKAkSKAoGbW9kZWxzGAMgAygLMhguc3dpdGNoeWFyZC52MS5Nb2RlbEluZm8SEwoLc2xvdHNfdG90YWwYBCABKA0SEgoKc2xvdHNfYnVzeRgFIAEoDRITCgtxdWV1ZV9kZXB0aBgGIAEoDRIQCghncHVfbmFtZRgHIAEoCRIWCg5ncHVfZnJlZV9ieXRlcxgIIAEoARIPCgd2ZXJzaW9uGAkgASgJEhcKD3VwZGF0ZWRfdW5peF9tcxgKIAEoARIXCg9zdGFydGVkX3VuaXhfbXMYCyABKAESDAoEaG9zdBgMIAEoCRIQCghkcmFpbmluZxgNIAEoCBISCgpzdGF0dXNfc2VxGA4gASgBEhsKE21lbW9yeV9idWRnZXRfYnl0ZXMYDyABKAESGQoRbWVtb3J5X3VzZWRfYnl0ZXMYECABKAEiLQoMTW9kZWxDb250cm9sEg0KBW1vZGVsGAEgASgJEg4KBmFjdGlvbhgCIAEoCSJpChFNb2RlbENvbnRyb2xSZXBseRInCgVlcnJvchgBIAEoCzIYLnN3aXRjaHlhcmQudjEuRXJyb3JJbmZvEisKBnN0YXR1cxgCIAEoCzIbLnN3aXRjaHlhcmQudjEuV29ya2VyU3RhdHVzYgZwcm90bzM", [file_switchyard_v1_chat]);
 
 /**
  * @generated from message switchyard.v1.ModelInfo
@@ -105,6 +105,27 @@ export type ModelInfo = Message<"switchyard.v1.ModelInfo"> & {
    * @generated from field: repeated switchyard.v1.SlotPrefix slot_prefixes = 13;
    */
   slotPrefixes: SlotPrefix[];
+
+  /**
+   * What the model serves: "chat", "completions", "tools", "json_schema", "embeddings".
+   *
+   * @generated from field: repeated string capabilities = 14;
+   */
+  capabilities: string[];
+
+  /**
+   * Longest reply the model may give (models.json), 0 = up to the context window.
+   *
+   * @generated from field: uint32 max_output_tokens = 15;
+   */
+  maxOutputTokens: number;
+
+  /**
+   * Length of an embedding vector (models that embed), 0 = none.
+   *
+   * @generated from field: uint32 embedding_dimensions = 16;
+   */
+  embeddingDimensions: number;
 };
 
 /**
