@@ -166,11 +166,11 @@ describe.each(localKinds())("API on %s", (kind) => {
       expect(r.json?.error?.message).toMatch(/bus/);
     });
 
-    it("image parts and tools are a 400 for a text-only local model", async () => {
+    it("image parts, and tool schemas a local grammar cannot enforce, are a 400 naming the part", async () => {
       const image = [{ role: "user", content: [{ type: "image_url", image_url: { url: "https://x/cat.png" } }] }];
       expectError(await postRaw(stack.url, JSON.stringify({ model: MODEL, messages: image })), 400, "unsupported_content", "messages[0].content");
-      const tools = [{ type: "function", function: { name: "f" } }];
-      expectError(await postRaw(stack.url, JSON.stringify({ model: MODEL, messages: user("x"), tools })), 400, "unsupported_parameter", "tools");
+      const tools = [{ type: "function", function: { name: "f", parameters: { type: "string", pattern: "^a+$" } } }];
+      expectError(await postRaw(stack.url, JSON.stringify({ model: MODEL, messages: user("x"), tools })), 400, "unsupported_schema", "tools[0].function.parameters.pattern");
     });
 
     it("an unknown path is a 404 in OpenAI's shape", async () => {

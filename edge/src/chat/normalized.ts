@@ -53,7 +53,24 @@ export interface NormalizedChatRequest {
   keepAliveMs?: number | undefined;
   /** Other OpenAI parameters (penalties, logit_bias…) passed on to OpenAI-compatible upstreams. */
   passthrough: Record<string, unknown>;
+  /** A legacy text completion (/v1/completions): the prompt as is, no chat template; messages is empty. */
+  rawPrompt?: string | undefined;
+  /**
+   * Where this front door's request keeps the tool and response schemas, so an error names
+   * them as the client wrote them (default: chat completions' names).
+   */
+  schemaParams?: SchemaParams | undefined;
 }
+
+export interface SchemaParams {
+  tool(index: number): string;
+  response: string;
+}
+
+export const CHAT_SCHEMA_PARAMS: SchemaParams = {
+  tool: (i) => `tools[${i}].function.parameters`,
+  response: "response_format.json_schema.schema",
+};
 
 /** Text of a message, for targets that take text only; null when it holds an image. */
 export function textOnly(content: NormalizedMessage["content"]): string | null {

@@ -3,6 +3,7 @@ import { prefixHashes, prefixWeights } from "@switchyard/shared/llm/prefix-hash"
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { type GatewayError, invalidRequest, modelNotFound } from "@switchyard/shared/errors";
+import { localResponseFormat, localTools } from "./local-tools.ts";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
@@ -42,28 +43,35 @@ export class LocalPoolProvider implements Provider {
   }
 
   chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
-    if (request.tools.length > 0) throw invalidRequest(`The model '${request.model}' does not support tools.`, "tools", "unsupported_parameter");
     const messages = request.messages.map((m, i) => {
       const content = textOnly(m.content);
       if (content === null) throw invalidRequest(`The model '${request.model}' does not accept image inputs.`, `messages[${i}].content`, "unsupported_content");
-      return { role: m.role, content, ...(m.name ? { name: m.name } : {}) };
+      return {
+        role: m.role,
+        content,
+        ...(m.name ? { name: m.name } : {}),
+        ...(m.toolCalls ? { toolCalls: m.toolCalls } : {}),
+        ...(m.toolCallId ? { toolCallId: m.toolCallId } : {}),
+      };
     });
     const wire = {
-        requestId: ctx.requestId,
-        model: request.model,
-        messages,
-        sampling: {
-          temperature: request.temperature,
-          topP: request.topP,
-          maxTokens: request.maxTokens,
-          stop: request.stop,
-          // OpenAI takes any integer seed; llama.cpp takes 32 bits.
-          seed: request.seed === undefined ? undefined : request.seed >>> 0,
-          responseFormat: request.responseFormat?.type ?? "",
-        },
-        deadlineUnixMs: ctx.deadlineUnixMs,
-        correlationId: ctx.requestId,
-        keepAliveMs: request.keepAliveMs,
+      requestId: ctx.requestId,
+      model: request.model,
+      messages,
+      sampling: {
+        temperature: request.temperature,
+        topP: request.topP,
+        maxTokens: request.maxTokens,
+        stop: request.stop,
+        // OpenAI takes any integer seed; llama.cpp takes 32 bits.
+        seed: request.seed === undefined ? undefined : request.seed >>> 0,
+        ...localResponseFormat(request),
+      },
+      ...localTools(request),
+      deadlineUnixMs: ctx.deadlineUnixMs,
+      correlationId: ctx.requestId,
+      keepAliveMs: request.keepAliveMs,
+      ...(request.rawPrompt === undefined ? {} : { rawPrompt: request.rawPrompt }),
     };
     const options = {
       acceptTimeoutMs: this.options.acceptTimeoutMs,
@@ -76,7 +84,9 @@ export class LocalPoolProvider implements Provider {
     const prefix = mode === "prefix" ? { hashes: prefixHashes(messages), weights: prefixWeights(messages) } : undefined;
     const start = (subject: string, resume: ResumePoint | undefined) =>
       streamChat(this.bus, this.subjects, resume ? resumedRequest(wire, resume) : wire, { ...options, subject });
-    return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes: this.options.resumeAttempts(request.model) });
+    // A stream of tool calls is not resumed: a half-made call cannot be continued as text.
+    const resumes = wire.tools && wire.tools.length > 0 ? 0 : this.options.resumeAttempts(request.model);
+    return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes });
   }
 }
 

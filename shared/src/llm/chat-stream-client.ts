@@ -7,7 +7,9 @@ import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request
 import type { Subjects } from "../bus/subjects.ts";
 import { type ChatRequestFields, decodeChatChunk, encodeChatRequest } from "../codec/chat-codec.ts";
 import type { GatewayError } from "../errors.ts";
-import type { ChatEvent } from "./chat-events.ts";
+import type { ChatEvent, FinishReason } from "./chat-events.ts";
+
+const finishReason = (reason: string): FinishReason => (reason === "length" || reason === "tool_calls" ? reason : "stop");
 
 export interface ChatStreamOptions extends StreamCallOptions {
   /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
@@ -53,7 +55,10 @@ export async function* streamChat(
       if (kind.case === "accepted") workerId = kind.value.workerId;
       else if (kind.case === "started") yield { type: "accepted", workerId, promptTokens: kind.value.promptTokens };
       else if (kind.case === "usage") yield { type: "usage", promptTokens: kind.value.promptTokens, completionTokens: kind.value.completionTokens, cachedTokens: kind.value.cachedTokens };
-      else if (kind.case === "done") yield { type: "done", finishReason: kind.value.finishReason === "length" ? "length" : "stop" };
+      else if (kind.case === "toolCall") {
+        const { index, call } = kind.value;
+        yield { type: "tool_call", index, ...(call?.id ? { id: call.id } : {}), ...(call?.name ? { name: call.name } : {}), arguments: call?.arguments ?? "" };
+      } else if (kind.case === "done") yield { type: "done", finishReason: finishReason(kind.value.finishReason) };
     }
     if (count > 0 || text) yield { type: "token", text, count };
   }

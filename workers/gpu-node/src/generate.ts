@@ -3,7 +3,7 @@
  * max_tokens, an end token, a stop string, the context's end or a cancel, and reports
  * text, usage and the finish reason through callbacks.
  */
-import type { LlamaContextSequence, Token } from "node-llama-cpp";
+import { type LlamaContextSequence, type LlamaGrammar, LlamaGrammarEvaluationState, type Token } from "node-llama-cpp";
 import { alignToPrompt } from "./kv-reuse.ts";
 import type { LoadedModel } from "./load-model.ts";
 import { StopMatcher } from "./stop-matcher.ts";
@@ -19,6 +19,8 @@ export interface GenerationParams {
   seed: number | undefined;
   /** Start from the sequence's cached tokens that the prompt shares (false: evaluate it all). */
   reuse: boolean;
+  /** Structured output: only tokens this grammar allows (a JSON schema's), until it is complete. */
+  grammar?: LlamaGrammar | undefined;
 }
 
 export interface GenerationSink {
@@ -26,7 +28,7 @@ export interface GenerationSink {
 }
 
 export interface GenerationResult {
-  finishReason: "stop" | "length" | "cancelled";
+  finishReason: "stop" | "length" | "tool_calls" | "cancelled";
   promptTokens: number;
   completionTokens: number;
   /** Prompt tokens taken from the cache rather than evaluated. */
@@ -60,6 +62,7 @@ export async function generate(
       topP: params.topP,
       seed: params.seed,
       yieldEogToken: true,
+      ...(params.grammar ? { grammarEvaluationState: new LlamaGrammarEvaluationState({ model: loaded.model, grammar: params.grammar }) } : {}),
     });
     for await (const token of tokens) {
       if (signal.aborted) {

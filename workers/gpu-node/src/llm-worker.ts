@@ -13,11 +13,12 @@ import { StatusAnnouncer } from "@switchyard/shared/registry/status-announcer";
 import { ChunkSender } from "./chunk-sender.ts";
 import { handleControl } from "./control-handler.ts";
 import { generate } from "./generate.ts";
+import { generateWithTools } from "./tool-generation.ts";
 import { sharedPrefix } from "./kv-reuse.ts";
 import { prefixHashes } from "@switchyard/shared/llm/prefix-hash";
 import { type CatalogModel, type LoadedModel, type ModelCatalog, ModelError } from "./model-catalog.ts";
 import type { LlamaContextSequence } from "node-llama-cpp";
-import { renderPrompt } from "./prompt.ts";
+import { planRequest } from "./plan.ts";
 import { llmStatus } from "./status.ts";
 import type { WorkerMetrics } from "./worker-metrics.ts";
 
@@ -160,10 +161,10 @@ export class LlmWorker {
     }
   }
 
-  /** Checks the prompt against the loaded model, then generates; returns the outcome for metrics. */
+  /** Checks the request against the loaded model, then generates; returns the outcome for metrics. */
   async #run(model: CatalogModel, loaded: LoadedModel, request: ChatRequest, sender: ChunkSender, signal: AbortSignal): Promise<string> {
     if (signal.aborted) return this.#sendAbortReason(signal, sender, request.requestId);
-    const { prompt, maxTokens } = prepare(loaded, request);
+    const { prompt, maxTokens, decoding } = await planRequest(loaded, request);
     sender.send({ case: "started", value: { promptTokens: prompt.tokens.length } });
     // Never waits: the reservation taken before accepting guarantees a free sequence.
     const reuse = this.options.kvReuse;
@@ -171,37 +172,31 @@ export class LlmWorker {
     this.metrics.generationStarted(model.id);
     const started = performance.now();
     // What this slot's cache will hold: the prompt now, the reply too once it is complete.
-    if (reuse) loaded.prefixes.set(sequence, prefixHashes(request.messages));
+    const chat = request.rawPrompt === undefined;
+    if (reuse) loaded.prefixes.set(sequence, chat ? prefixHashes(request.messages) : []);
     let reply = "";
     try {
       const sampling = request.sampling;
-      const result = await generate(
-        loaded,
-        sequence,
-        {
-          promptTokens: prompt.tokens,
-          stopTokens: prompt.stopTokens,
-          stopStrings: [...prompt.stopStrings, ...(sampling?.stop ?? [])],
-          maxTokens,
-          temperature: sampling?.temperature ?? 1,
-          topP: sampling?.topP,
-          seed: sampling?.seed,
-          reuse,
+      const sink = {
+        text: (text: string, count: number) => {
+          reply += text;
+          sender.token(text, count);
         },
-        {
-          text: (text, count) => {
-            reply += text;
-            sender.token(text, count);
-          },
-        },
-        signal,
-      );
+        toolCall: (index: number, id: string | undefined, name: string | undefined, args: string) =>
+          sender.send({ case: "toolCall", value: { index, call: { id: id ?? "", name: name ?? "", arguments: args } } }),
+      };
+      const common = { temperature: sampling?.temperature ?? 1, topP: sampling?.topP, seed: sampling?.seed, maxTokens, reuse, promptTokens: prompt.tokens };
+      const stopStrings = [...prompt.stopStrings, ...(sampling?.stop ?? [])];
+      const result =
+        decoding.kind === "tools"
+          ? await generateWithTools(sequence, decoding, { ...common, stopStrings }, sink, signal)
+          : await generate(loaded, sequence, { ...common, stopTokens: prompt.stopTokens, stopStrings, grammar: decoding.kind === "grammar" ? decoding.grammar : undefined }, sink, signal);
       this.metrics.tokens.inc({ model: model.id }, result.completionTokens);
       this.metrics.promptTokens.inc({ model: model.id, source: "evaluated" }, result.promptTokens - result.cachedTokens);
       this.metrics.promptTokens.inc({ model: model.id, source: "cached" }, result.cachedTokens);
       this.catalog.recordSpeed(model, result.completionTokens, performance.now() - started);
       if (result.finishReason === "cancelled") return this.#sendAbortReason(signal, sender, request.requestId);
-      if (reuse) loaded.prefixes.set(sequence, prefixHashes([...request.messages, { role: "assistant", content: reply }]));
+      if (reuse && chat && decoding.kind !== "tools") loaded.prefixes.set(sequence, prefixHashes([...request.messages, { role: "assistant", content: reply }]));
       sender.send({ case: "usage", value: { promptTokens: result.promptTokens, completionTokens: result.completionTokens, cachedTokens: result.cachedTokens } });
       sender.send({ case: "done", value: { finishReason: result.finishReason } });
       return "complete";
@@ -274,19 +269,3 @@ function clearAndRelease(loaded: LoadedModel, sequence: LlamaContextSequence, lo
 }
 
 const errorKind = (status: number, code: string, message: string): ChatChunkKind => ({ case: "error", value: { code, message, status } });
-
-function prepare(loaded: LoadedModel, request: ChatRequest): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
-  if (request.messages.length === 0) throw new ModelError(400, "invalid_messages", "messages must not be empty");
-  const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages, request.continueFrom);
-  const room = loaded.contextWindow - prompt.tokens.length;
-  if (room <= 0)
-    throw new ModelError(400, "context_length_exceeded", `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`);
-  const asked = request.sampling?.maxTokens;
-  if (asked !== undefined && asked > room)
-    throw new ModelError(
-      400,
-      "context_length_exceeded",
-      `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length} and max_tokens asks for ${asked}.`,
-    );
-  return { prompt, maxTokens: asked ?? room };
-}
