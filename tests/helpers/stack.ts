@@ -1,5 +1,5 @@
 /** @module Starts the embedded stack (gateway + in-process gpu-node) for a test, on a free port. */
-import { silentLogger } from "@switchyard/shared/log";
+import { createLogger, silentLogger } from "@switchyard/shared/log";
 import OpenAI from "openai";
 import { inject } from "vitest";
 import { gatewayConfigFromEnv } from "../../edge/src/config.ts";
@@ -29,15 +29,15 @@ export async function startTestStack(opts: { natsUrl?: string; modelsDir: string
     ...opts.env,
   };
   const config = gatewayConfigFromEnv(env);
-  const stack = await startEmbedded(config, env, silentLogger);
+  const stack = await startEmbedded(config, env, process.env.SY_TEST_LOG ? createLogger("test") : silentLogger);
   await stack.gateway.registry.synced();
   const client = new OpenAI({ baseURL: `${stack.url}/v1`, apiKey: "unused", maxRetries: 0 });
   return { ...stack, client };
 }
 
-/** Raw POST helper for bodies the SDK would refuse to send. */
-export async function postRaw(url: string, body: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${url}/v1/chat/completions`, {
+/** Raw POST helper for bodies the SDK would refuse to send (to chat completions, or `path`). */
+export async function postRaw(url: string, body: string, headers: Record<string, string> = {}, path = "/v1/chat/completions") {
+  const res = await fetch(`${url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body,

@@ -24,7 +24,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   const { router, config, limiter, store, usage, metrics } = c.var.deps;
   const key = c.var.caller.key;
   const admission = await limiter.admit(key, request.model);
-  for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
+  for (const [name, value] of Object.entries(admission.headers)) header(c, name, value);
   const newMessages = request.messages;
   if (conversationId !== undefined) {
     const conversation = await store.getConversation(conversationId, key?.id ?? null);
@@ -55,12 +55,20 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   }
   const { target, first, events } = started;
   const label = `${target.provider.name}:${target.upstreamModel}`;
-  c.header("x-switchyard-provider", target.provider.name);
+  header(c, "x-switchyard-provider", target.provider.name);
   const worker = first?.type === "accepted" ? first.workerId : undefined;
-  if (worker) c.header("x-switchyard-worker", worker);
+  if (worker) header(c, "x-switchyard-worker", worker);
   c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
   if (first) record.observe(first);
   return { target, first, events: accounted(events, record, (outcome, status) => finish(outcome, status, label), c.var.deps.inFlight) };
+}
+
+/**
+ * Sets a response header while the response has not started: a call started mid-stream (the
+ * next prompt of a legacy completion list) has no headers left to set.
+ */
+function header(c: Context<AppEnv>, name: string, value: string): void {
+  if (!c.finalized) c.header(name, value);
 }
 
 async function* accounted(

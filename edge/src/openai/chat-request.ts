@@ -42,21 +42,27 @@ const ToolChoiceSchema = z.union([
   z.object({ type: z.literal("function"), function: z.object({ name: z.string() }) }),
 ]);
 
-const PositiveInt = z.number().int().positive();
+export const PositiveInt = z.number().int().positive();
+
+/** The sampling fields chat and legacy completions share. */
+export const samplingFields = {
+  model: z.string().min(1),
+  stream: z.boolean().nullish(),
+  stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
+  max_tokens: PositiveInt.nullish(),
+  temperature: z.number().min(0).max(2).nullish(),
+  top_p: z.number().min(0).max(1).nullish(),
+  stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
+  seed: z.number().int().nullish(),
+  n: z.literal(1).nullish(),
+  user: z.string().nullish(),
+};
 
 export const ChatCompletionRequestSchema = z
   .object({
-    model: z.string().min(1),
+    ...samplingFields,
     messages: z.array(Message).min(1),
-    stream: z.boolean().nullish(),
-    stream_options: z.object({ include_usage: z.boolean().optional() }).loose().nullish(),
-    max_tokens: PositiveInt.nullish(),
     max_completion_tokens: PositiveInt.nullish(),
-    temperature: z.number().min(0).max(2).nullish(),
-    top_p: z.number().min(0).max(1).nullish(),
-    stop: z.union([z.string(), z.array(z.string()).max(4)]).nullish(),
-    seed: z.number().int().nullish(),
-    n: z.literal(1).nullish(),
     tools: z.array(Tool).max(128).nullish(),
     tool_choice: ToolChoiceSchema.nullish(),
     parallel_tool_calls: z.boolean().nullish(),
@@ -64,7 +70,6 @@ export const ChatCompletionRequestSchema = z
       .object({ type: z.enum(["text", "json_object", "json_schema"]), json_schema: z.record(z.string(), z.unknown()).optional() })
       .loose()
       .nullish(),
-    user: z.string().nullish(),
     /** Ollama's keep_alive, for local models: seconds, a duration ("5m"), 0 or -1. */
     keep_alive: z
       .union([z.number(), z.string()])
@@ -81,15 +86,8 @@ const OURS = new Set(["conversation_id"]);
 
 /** Parses a JSON body; a zod failure becomes a 400 naming the offending param. */
 export function parseChatRequest(body: unknown): NormalizedChatRequest {
-  const parsed = ChatCompletionRequestSchema.safeParse(body);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const param = issue ? formatPath(issue.path) : null;
-    throw invalidRequest(`Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request"}`, param, "invalid_value");
-  }
-  const r = parsed.data;
-  const passthrough: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(r)) if (!KNOWN.has(k) && !OURS.has(k) && v !== undefined) passthrough[k] = v;
+  const r = parseBody(ChatCompletionRequestSchema, body);
+  const passthrough = unknownFields(r, KNOWN);
   return {
     model: r.model,
     messages: r.messages.map(toMessage),
@@ -98,7 +96,7 @@ export function parseChatRequest(body: unknown): NormalizedChatRequest {
     maxTokens: r.max_completion_tokens ?? r.max_tokens ?? undefined,
     temperature: r.temperature ?? undefined,
     topP: r.top_p ?? undefined,
-    stop: r.stop == null ? [] : typeof r.stop === "string" ? [r.stop] : r.stop,
+    stop: stopList(r.stop),
     seed: r.seed ?? undefined,
     tools: (r.tools ?? []).map((t) => ({ name: t.function.name, description: t.function.description, parameters: t.function.parameters })),
     toolChoice: toToolChoice(r.tool_choice),
@@ -130,6 +128,24 @@ function toToolChoice(choice: z.infer<typeof ToolChoiceSchema> | null | undefine
   if (choice == null) return undefined;
   return typeof choice === "string" ? choice : { name: choice.function.name };
 }
+
+/** Parses a body with a front door's schema; the first zod issue becomes a 400 naming its param. */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+  const parsed = schema.safeParse(body);
+  if (parsed.success) return parsed.data;
+  const issue = parsed.error.issues[0];
+  const param = issue ? formatPath(issue.path) : null;
+  throw invalidRequest(`Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request"}`, param, "invalid_value");
+}
+
+/** Fields the schema does not model: passed on to OpenAI-compatible upstreams (never our own extensions). */
+export function unknownFields(r: Record<string, unknown>, known: ReadonlySet<string>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(r)) if (!known.has(k) && !OURS.has(k) && v !== undefined) out[k] = v;
+  return out;
+}
+
+export const stopList = (stop: string | string[] | null | undefined): string[] => (stop == null ? [] : typeof stop === "string" ? [stop] : stop);
 
 function formatPath(path: ReadonlyArray<PropertyKey>): string {
   return path.reduce<string>((acc, key) => (typeof key === "number" ? `${acc}[${key}]` : acc ? `${acc}.${String(key)}` : String(key)), "");

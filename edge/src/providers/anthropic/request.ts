@@ -14,6 +14,8 @@ type Block = Anthropic.Messages.ContentBlockParam;
 export const DEFAULT_MAX_TOKENS = 4096;
 
 export function toAnthropicParams(r: NormalizedChatRequest): Anthropic.Messages.MessageCreateParamsNonStreaming {
+  if (r.rawPrompt !== undefined)
+    throw invalidRequest("Anthropic models have no legacy text completions; use /v1/chat/completions or /v1/messages.", "model", "unsupported_endpoint");
   if (r.responseFormat && r.responseFormat.type !== "text")
     throw invalidRequest("Anthropic models have no JSON response_format; ask for JSON in the prompt instead.", "response_format", "unsupported_parameter");
   const system = r.messages

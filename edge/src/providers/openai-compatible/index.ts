@@ -11,6 +11,7 @@ import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
 import { chunkEvents, completionEvents } from "./events.ts";
 import { toOpenAIParams } from "./request.ts";
+import { textCompletionEvents, toCompletionParams } from "./text-completion.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -42,8 +43,12 @@ export class OpenAICompatibleProvider implements Provider {
     const client = this.#client;
     if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
     const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
-    const params = toOpenAIParams(request);
     const opts = { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } };
+    if (request.rawPrompt !== undefined) {
+      yield* this.#textCompletion(client, request, opts, info);
+      return;
+    }
+    const params = toOpenAIParams(request);
     if (!request.stream) {
       let completion: OpenAI.Chat.Completions.ChatCompletion;
       try {
@@ -73,4 +78,33 @@ export class OpenAICompatibleProvider implements Provider {
     if (!state.finish) throw upstreamError(new Error("the stream ended before a finish_reason"), info);
     yield { type: "done", finishReason: state.finish };
   }
+
+  /** A legacy text completion, forwarded to the upstream's /v1/completions. */
+  async *#textCompletion(client: OpenAI, request: NormalizedChatRequest, opts: RequestOptions, info: UpstreamInfo): AsyncGenerator<ChatEvent, void, undefined> {
+    const params = toCompletionParams(request);
+    const state: { finish: FinishReason | undefined } = { finish: undefined };
+    let replies: AsyncIterable<OpenAI.Completions.Completion>;
+    try {
+      replies = request.stream
+        ? await client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts)
+        : oneOf(await client.completions.create(params, opts));
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
+    yield { type: "accepted" };
+    try {
+      for await (const reply of replies) yield* textCompletionEvents(reply, state);
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
+    if (!state.finish) throw upstreamError(new Error("the reply ended before a finish_reason"), info);
+    yield { type: "done", finishReason: state.finish };
+  }
+}
+
+type RequestOptions = { signal: AbortSignal; headers: Record<string, string> };
+type UpstreamInfo = { provider: string; apiKeyEnv: string };
+
+async function* oneOf<T>(value: T): AsyncGenerator<T> {
+  yield value;
 }
