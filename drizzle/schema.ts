@@ -1,10 +1,10 @@
 /**
  * @module The database schema (drizzle-orm, Postgres): API keys, rate windows and token
- * totals for limits, usage rows, conversations and their messages. Migrations in
+ * totals for limits, usage rows, conversations and their messages, stored Responses. Migrations in
  * drizzle/migrations are generated from this file by drizzle-kit (`npm run db:generate`).
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, integer, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -100,4 +100,23 @@ export const messages = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().default(sql`now()`),
   },
   (t) => [index("messages_conversation_idx").on(t.conversationId, t.id)],
+);
+
+/** Responses (/v1/responses) kept for previous_response_id, GET and input_items; owned by a key. */
+export const responses = pgTable(
+  "responses",
+  {
+    id: text("id").primaryKey(),
+    /** Owner; null in open mode. */
+    keyId: text("key_id"),
+    previousResponseId: text("previous_response_id"),
+    model: text("model").notNull(),
+    status: text("status").notNull(),
+    /** The Response object as the API returned it. */
+    body: jsonb("body").notNull(),
+    /** The input items of this request, each with its id. */
+    input: jsonb("input").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [index("responses_key_created_idx").on(t.keyId, t.createdAt)],
 );

@@ -11,6 +11,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { anthropicErrorBody } from "./anthropic-api/anthropic-error.ts";
 import { chatCompletions } from "./handlers/chat-completions.ts";
 import { completions } from "./handlers/completions.ts";
+import { createResponse, deleteResponse, getResponse, listInputItems } from "./handlers/responses.ts";
 import { chatPage, pageAsset } from "./handlers/chat-page.ts";
 import { health, ready } from "./handlers/health.ts";
 import { createKey, listKeys, patchKey, revokeKey } from "./handlers/admin-keys.ts";
@@ -53,6 +54,10 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/v1/models/:model{.+}", getModel);
   app.post("/v1/chat/completions", limit, chatCompletions);
   app.post("/v1/completions", limit, completions);
+  app.post("/v1/responses", limit, createResponse);
+  app.get("/v1/responses/:id", getResponse);
+  app.delete("/v1/responses/:id", deleteResponse);
+  app.get("/v1/responses/:id/input_items", listInputItems);
   app.post("/v1/messages", limit, messages);
   app.post("/v1/audio/speech", limit, speech);
   app.get("/v1/audio/voices", listVoices);

@@ -88,5 +88,5 @@ export const serviceUnavailable = (message: string, code = "service_unavailable"
 export const gatewayTimeout = (message: string): GatewayError =>
   new GatewayError(message, { status: 504, type: "server_error", code: "timeout" });
 
-export const notFound = (message: string): GatewayError =>
-  new GatewayError(message, { status: 404, type: "not_found_error", code: "not_found" });
+export const notFound = (message: string, param: string | null = null): GatewayError =>
+  new GatewayError(message, { status: 404, type: "not_found_error", code: "not_found", param });

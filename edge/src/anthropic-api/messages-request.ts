@@ -75,7 +75,7 @@ export function parseMessagesRequest(body: unknown): NormalizedChatRequest {
     responseFormat: undefined,
     user: r.metadata?.user_id,
     passthrough: {},
-    schemaParams: { tool: (i) => `tools[${i}].input_schema`, response: "response_format" },
+    schemaParams: { tool: (i) => `tools[${i}].input_schema`, response: "response_format", format: "response_format" },
   };
 }
 

@@ -64,12 +64,15 @@ export interface NormalizedChatRequest {
 
 export interface SchemaParams {
   tool(index: number): string;
+  /** The response format's schema, and the format itself. */
   response: string;
+  format: string;
 }
 
 export const CHAT_SCHEMA_PARAMS: SchemaParams = {
   tool: (i) => `tools[${i}].function.parameters`,
   response: "response_format.json_schema.schema",
+  format: "response_format",
 };
 
 /** Text of a message, for targets that take text only; null when it holds an image. */

@@ -129,12 +129,16 @@ function toToolChoice(choice: z.infer<typeof ToolChoiceSchema> | null | undefine
   return typeof choice === "string" ? choice : { name: choice.function.name };
 }
 
-/** Parses a body with a front door's schema; the first zod issue becomes a 400 naming its param. */
-export function parseBody<S extends z.ZodType>(schema: S, body: unknown): z.infer<S> {
+/**
+ * Parses a body (or the part of one at `at`, e.g. "input[2]") with a front door's schema; the
+ * first zod issue becomes a 400 naming its param.
+ */
+export function parseBody<S extends z.ZodType>(schema: S, body: unknown, at = ""): z.infer<S> {
   const parsed = schema.safeParse(body);
   if (parsed.success) return parsed.data;
   const issue = parsed.error.issues[0];
-  const param = issue ? formatPath(issue.path) : null;
+  const path = issue ? formatPath(issue.path) : "";
+  const param = at && path ? `${at}${path.startsWith("[") ? "" : "."}${path}` : at || path || null;
   throw invalidRequest(`Invalid value for '${param ?? "body"}': ${issue?.message ?? "invalid request"}`, param, "invalid_value");
 }
 

@@ -41,7 +41,7 @@ export function localResponseFormat(request: NormalizedChatRequest): { responseF
   if (!format || format.type === "text") return {};
   const params = request.schemaParams ?? CHAT_SCHEMA_PARAMS;
   if (request.tools.length > 0 && request.toolChoice !== "none")
-    throw invalidRequest("A local model takes tools or a JSON response format in one request, not both.", params.response.split(".")[0] ?? null, "unsupported_parameter");
+    throw invalidRequest("A local model takes tools or a JSON response format in one request, not both.", params.format, "unsupported_parameter");
   if (format.type === "json_object") return { responseFormat: "json_object" };
   const schema = format.jsonSchema?.schema;
   if (schema === undefined) throw invalidRequest(`${params.response} is required for a json_schema response format.`, params.response, "invalid_value");

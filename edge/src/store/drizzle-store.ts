@@ -3,11 +3,11 @@ import * as schema from "@switchyard/drizzle/schema";
 import { and, asc, count, desc, eq, gte, isNull, lt, or, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import type { ApiKey, ApiKeyPatch, Conversation, NewApiKey, Page, Store, StoredMessage, UsageRow, UsageSummaryRow } from "./store.ts";
+import type { ApiKey, ApiKeyPatch, Conversation, NewApiKey, Page, Store, StoredMessage, StoredResponse, UsageRow, UsageSummaryRow } from "./store.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-const { apiKeys, rateWindows, tokenTotals, usage, conversations, messages } = schema;
+const { apiKeys, rateWindows, tokenTotals, usage, conversations, messages, responses } = schema;
 
 const keyColumns = {
   id: apiKeys.id,
@@ -25,7 +25,7 @@ const keyColumns = {
 };
 
 /** Null (open mode) and key ids compare differently in SQL. */
-const ownedBy = (column: typeof conversations.keyId, keyId: string | null): SQL => (keyId === null ? isNull(column) : eq(column, keyId));
+const ownedBy = (column: typeof conversations.keyId | typeof responses.keyId, keyId: string | null): SQL => (keyId === null ? isNull(column) : eq(column, keyId));
 
 export class DrizzleStore implements Store {
   constructor(
@@ -215,6 +215,29 @@ export class DrizzleStore implements Store {
       if (String((err as { code?: string }).code ?? (err as { cause?: { code?: string } }).cause?.code) === "23503") return false;
       throw err;
     }
+  }
+
+  async putResponse(r: Omit<StoredResponse, "createdAt">): Promise<void> {
+    await this.db
+      .insert(responses)
+      .values(r)
+      .onConflictDoUpdate({ target: responses.id, set: { status: r.status, body: r.body, input: r.input } });
+  }
+
+  async getResponse(id: string, keyId: string | null): Promise<StoredResponse | undefined> {
+    const [row] = await this.db
+      .select()
+      .from(responses)
+      .where(and(eq(responses.id, id), ownedBy(responses.keyId, keyId)));
+    return row ? { ...row, body: row.body as Record<string, unknown>, input: row.input as unknown[] } : undefined;
+  }
+
+  async deleteResponse(id: string, keyId: string | null): Promise<boolean> {
+    const deleted = await this.db
+      .delete(responses)
+      .where(and(eq(responses.id, id), ownedBy(responses.keyId, keyId)))
+      .returning({ id: responses.id });
+    return deleted.length > 0;
   }
 
   close(): Promise<void> {

@@ -70,6 +70,18 @@ export interface StoredMessage {
   createdAt: Date;
 }
 
+/** A stored Response: its object as returned, and the input items of its request. */
+export interface StoredResponse {
+  id: string;
+  keyId: string | null;
+  previousResponseId: string | null;
+  model: string;
+  status: string;
+  body: Record<string, unknown>;
+  input: unknown[];
+  createdAt: Date;
+}
+
 export interface Page<T> {
   items: T[];
   nextCursor: string | null;
@@ -105,6 +117,12 @@ export interface Store {
   messages(conversationId: string): Promise<StoredMessage[]>;
   /** Appends messages; false when the conversation no longer exists (deleted meanwhile). */
   appendMessages(conversationId: string, rows: Array<{ role: string; content: string; status: string; requestId: string | null }>): Promise<boolean>;
+
+  /** Writes a response (again, if it exists: a stream's last state wins). */
+  putResponse(r: Omit<StoredResponse, "createdAt">): Promise<void>;
+  /** Only the owner's: another key's response is simply not found. */
+  getResponse(id: string, keyId: string | null): Promise<StoredResponse | undefined>;
+  deleteResponse(id: string, keyId: string | null): Promise<boolean>;
 
   close(): Promise<void>;
 }

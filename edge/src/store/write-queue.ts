@@ -63,23 +63,31 @@ export class WriteQueue {
     return this.#lost;
   }
 
-  enqueue(label: string, run: () => Promise<void>): void {
+  /**
+   * Resolves once the first attempt has settled: true if the write landed, false if it waits
+   * for a retry (a caller that needs the row readable at once can tell).
+   */
+  enqueue(label: string, run: () => Promise<void>): Promise<boolean> {
     const write: PendingWrite = { label, run, attempts: 0 };
     if (this.#pending.length > 0) {
       this.#park(write);
-      return;
+      return Promise.resolve(false);
     }
-    const attempt = this.#attempt(write).finally(() => this.#inFlight.delete(attempt));
-    this.#inFlight.add(attempt);
+    const attempt = this.#attempt(write);
+    const settled = attempt.then(() => undefined).finally(() => this.#inFlight.delete(settled));
+    this.#inFlight.add(settled);
+    return attempt;
   }
 
-  async #attempt(write: PendingWrite): Promise<void> {
+  async #attempt(write: PendingWrite): Promise<boolean> {
     try {
       write.attempts += 1;
       await withTimeout(write.run);
+      return true;
     } catch (err) {
       this.options.log.warn(`write ${write.label} failed (attempt ${write.attempts}), will retry: ${(err as Error).message}`);
       this.#park(write);
+      return false;
     }
   }
 

@@ -5,7 +5,7 @@
  */
 import type Anthropic from "@anthropic-ai/sdk";
 import { invalidRequest } from "@switchyard/shared/errors";
-import type { ContentPart, NormalizedChatRequest, NormalizedMessage } from "../../chat/normalized.ts";
+import { CHAT_SCHEMA_PARAMS, type ContentPart, type NormalizedChatRequest, type NormalizedMessage } from "../../chat/normalized.ts";
 
 type MessageParam = Anthropic.Messages.MessageParam;
 type Block = Anthropic.Messages.ContentBlockParam;
@@ -17,7 +17,7 @@ export function toAnthropicParams(r: NormalizedChatRequest): Anthropic.Messages.
   if (r.rawPrompt !== undefined)
     throw invalidRequest("Anthropic models have no legacy text completions; use /v1/chat/completions or /v1/messages.", "model", "unsupported_endpoint");
   if (r.responseFormat && r.responseFormat.type !== "text")
-    throw invalidRequest("Anthropic models have no JSON response_format; ask for JSON in the prompt instead.", "response_format", "unsupported_parameter");
+    throw invalidRequest("Anthropic models have no JSON response format; ask for JSON in the prompt instead.", (r.schemaParams ?? CHAT_SCHEMA_PARAMS).format, "unsupported_parameter");
   const system = r.messages
     .filter((m) => m.role === "system" || m.role === "developer")
     .map((m) => textOf(m.content))
