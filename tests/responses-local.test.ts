@@ -52,6 +52,25 @@ describe("the Responses API on a local model", () => {
     expect(second.usage?.input_tokens_details.cached_tokens).toBeGreaterThanOrEqual(first.usage?.input_tokens ?? Number.POSITIVE_INFINITY);
   });
 
+  it("stops the generation on the worker when a streaming client goes away", async () => {
+    const controller = new AbortController();
+    const stream = await stack.client.responses.create({ model: MODEL, input: "A long story, please.", max_output_tokens: 1500, stream: true }, { signal: controller.signal });
+    let deltas = 0;
+    try {
+      for await (const e of stream) {
+        if (e.type === "response.output_text.delta") deltas += 1;
+        if (deltas === 5) controller.abort();
+      }
+    } catch (err) {
+      expect((err as Error).name).toMatch(/Abort/);
+    }
+    expect(deltas).toBeGreaterThanOrEqual(5);
+    const start = Date.now();
+    while (stack.gpuNode.worker.activeRequests > 0 && Date.now() - start < 1_000) await new Promise((r) => setTimeout(r, 5));
+    expect(stack.gpuNode.worker.activeRequests).toBe(0);
+    expect(Date.now() - start).toBeLessThan(500);
+  });
+
   it("makes a function call, then answers its output through previous_response_id", async () => {
     const called = await stack.client.responses.create({ model: MODEL, input: "Weather in Paris?", tools: [weather], tool_choice: "required", max_output_tokens: 64 });
     expect(called.status).toBe("completed");
