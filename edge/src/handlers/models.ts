@@ -11,6 +11,11 @@ export const ModelSchema = z.object({
   created: z.number().int(),
   owned_by: z.string(),
   context_window: z.number().int().optional().meta({ description: "Tokens of context the model is served with (local models)." }),
+  max_output_tokens: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "Longest reply a request may ask for (local models): the model's setting, else its context window." }),
 });
 export const ModelListSchema = z.object({ object: z.literal("list"), data: z.array(ModelSchema) });
 
@@ -20,6 +25,7 @@ const toOpenAI = (m: ModelCard): z.infer<typeof ModelSchema> => ({
   created: Math.floor(m.createdUnixMs / 1000),
   owned_by: m.ownedBy,
   ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
+  ...(m.maxOutputTokens === undefined ? {} : { max_output_tokens: m.maxOutputTokens }),
 });
 
 /** Live local models first; a configured name that a worker also serves is listed once. */

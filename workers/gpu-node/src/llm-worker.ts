@@ -145,7 +145,7 @@ export class LlmWorker {
       if (abort.signal.aborted) outcome = this.#sendAbortReason(abort.signal, sender, rid);
       else if (err instanceof ModelError) {
         this.metrics.rejected.inc({ model: model.id, code: err.code });
-        sender.send(errorKind(err.status, err.code, err.message));
+        sender.send(errorKind(err.status, err.code, err.message, err.param));
       } else {
         this.options.log(`[${rid}] generation failed: ${(err as Error).stack ?? String(err)}`);
         sender.send(errorKind(500, "internal_error", "generation failed on the worker"));
@@ -163,7 +163,7 @@ export class LlmWorker {
   /** Checks the prompt against the loaded model, then generates; returns the outcome for metrics. */
   async #run(model: CatalogModel, loaded: LoadedModel, request: ChatRequest, sender: ChunkSender, signal: AbortSignal): Promise<string> {
     if (signal.aborted) return this.#sendAbortReason(signal, sender, request.requestId);
-    const { prompt, maxTokens } = prepare(loaded, request);
+    const { prompt, maxTokens } = prepare(loaded, request, model.maxOutputTokens);
     sender.send({ case: "started", value: { promptTokens: prompt.tokens.length } });
     // Never waits: the reservation taken before accepting guarantees a free sequence.
     const reuse = this.options.kvReuse;
@@ -273,20 +273,31 @@ function clearAndRelease(loaded: LoadedModel, sequence: LlamaContextSequence, lo
   );
 }
 
-const errorKind = (status: number, code: string, message: string): ChatChunkKind => ({ case: "error", value: { code, message, status } });
+const errorKind = (status: number, code: string, message: string, param = ""): ChatChunkKind => ({ case: "error", value: { code, message, status, param } });
 
-function prepare(loaded: LoadedModel, request: ChatRequest): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
+/**
+ * Renders the prompt and settles max_tokens: what the request asks for, refused past the room
+ * left in the context or the model's max output (models.json); unset, as much as both allow.
+ */
+function prepare(loaded: LoadedModel, request: ChatRequest, maxOutputTokens: number): { prompt: ReturnType<typeof renderPrompt>; maxTokens: number } {
   if (request.messages.length === 0) throw new ModelError(400, "invalid_messages", "messages must not be empty");
   const prompt = renderPrompt(loaded.model, loaded.chatWrapper, request.messages, request.continueFrom);
   const room = loaded.contextWindow - prompt.tokens.length;
   if (room <= 0)
     throw new ModelError(400, "context_length_exceeded", `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`);
   const asked = request.sampling?.maxTokens;
+  if (asked !== undefined && maxOutputTokens > 0 && asked > maxOutputTokens)
+    throw new ModelError(
+      400,
+      "invalid_value",
+      `max_tokens is too large: ${asked}. The model '${loaded.id}' gives at most ${maxOutputTokens} completion tokens.`,
+      "max_tokens",
+    );
   if (asked !== undefined && asked > room)
     throw new ModelError(
       400,
       "context_length_exceeded",
       `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length} and max_tokens asks for ${asked}.`,
     );
-  return { prompt, maxTokens: asked ?? room };
+  return { prompt, maxTokens: asked ?? (maxOutputTokens > 0 ? Math.min(room, maxOutputTokens) : room) };
 }
