@@ -112,6 +112,8 @@ export class ModelCatalog {
       if ((spec && sameSpec(spec, m.spec)) || m.reserved > 0 || m.loading) continue;
       const why = spec ? "its settings changed" : "its file or entry is gone";
       if (m.loaded) await this.unload(m.id, "admin", why).catch(() => {});
+      // A request may have taken it while it unloaded: then it goes on the next rescan.
+      if (m.reserved > 0 || m.loading) continue;
       this.#models.delete(m.id);
       removed.push(m.id);
       this.options.log(`model ${m.id} removed: ${why}`);
