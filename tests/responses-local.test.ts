@@ -119,7 +119,7 @@ describe("the Responses API on a local model", () => {
     const called = await generateText({
       model: openai(MODEL),
       prompt: "Weather in Oslo?",
-      tools: { get_weather: tool({ description: "Weather of a city", inputSchema: jsonSchema<{ city: string; metric: boolean }>(weather.parameters) }) },
+      tools: { get_weather: tool({ description: "Weather of a city", inputSchema: jsonSchema<{ city: string; metric: boolean }>(weather.parameters as Parameters<typeof jsonSchema>[0]) }) },
       toolChoice: "required",
       maxOutputTokens: 64,
     });

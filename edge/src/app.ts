@@ -26,6 +26,7 @@ import { getModel, listModels } from "./handlers/models.ts";
 import { loadModel, unloadModel } from "./handlers/admin-models.ts";
 import { listWorkers } from "./handlers/admin-workers.ts";
 import { metrics } from "./handlers/metrics.ts";
+import { openApi } from "./handlers/openapi.ts";
 import { requestId } from "./middleware/request-id.ts";
 
 export function createApp(deps: GatewayDeps): Hono<AppEnv> {
@@ -48,6 +49,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/health", health);
   app.get("/ready", ready);
   app.get("/metrics", metrics);
+  app.get("/openapi.json", openApi);
 
   app.use("/v1/*", auth());
   app.get("/v1/models", listModels);
@@ -75,8 +77,8 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.delete("/admin/keys/:id", revokeKey);
   app.get("/admin/usage", adminUsage);
   app.get("/admin/workers", listWorkers);
-  app.post("/admin/models/:id{.+}/load", loadModel);
-  app.post("/admin/models/:id{.+}/unload", unloadModel);
+  app.post("/admin/models/:id{.+}/load", limit, loadModel);
+  app.post("/admin/models/:id{.+}/unload", limit, unloadModel);
 
   app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
   app.onError((err, c) => {

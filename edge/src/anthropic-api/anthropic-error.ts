@@ -1,5 +1,11 @@
 /** @module GatewayError → Anthropic's error body, for the Anthropic-compatible endpoint. */
 import type { GatewayError } from "@switchyard/shared/errors";
+import { z } from "zod";
+
+export const AnthropicErrorSchema = z.object({
+  type: z.literal("error"),
+  error: z.object({ type: z.string().meta({ description: "e.g. `invalid_request_error`, `overloaded_error`." }), message: z.string() }),
+});
 
 export function anthropicErrorType(e: GatewayError): string {
   if (e.status === 503 || e.status === 529) return "overloaded_error";
@@ -15,4 +21,4 @@ export function anthropicErrorType(e: GatewayError): string {
   }
 }
 
-export const anthropicErrorBody = (e: GatewayError) => ({ type: "error" as const, error: { type: anthropicErrorType(e), message: e.message } });
+export const anthropicErrorBody = (e: GatewayError): z.infer<typeof AnthropicErrorSchema> => ({ type: "error", error: { type: anthropicErrorType(e), message: e.message } });

@@ -5,6 +5,23 @@
  */
 import { withFirst } from "../chat/with-first.ts";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
+import { z } from "zod";
+
+export const AnthropicMessageSchema = z.object({
+  id: z.string(),
+  type: z.literal("message"),
+  role: z.literal("assistant"),
+  model: z.string(),
+  content: z.array(
+    z.discriminatedUnion("type", [
+      z.object({ type: z.literal("text"), text: z.string() }),
+      z.object({ type: z.literal("tool_use"), id: z.string(), name: z.string(), input: z.unknown() }),
+    ]),
+  ),
+  stop_reason: z.string().meta({ description: "`end_turn`, `max_tokens`, `tool_use` or `refusal`." }),
+  stop_sequence: z.null(),
+  usage: z.object({ input_tokens: z.number().int(), output_tokens: z.number().int() }),
+});
 
 type Events = AsyncIterator<ChatEvent, void, undefined>;
 
@@ -28,7 +45,7 @@ export function stopReason(finish: FinishReason): string {
 
 type Block = { type: "text"; text: string } | { type: "tool_use"; id: string; name: string; input: unknown; json: string };
 
-export async function collectMessage(first: ChatEvent | undefined, events: Events, meta: MessageMeta) {
+export async function collectMessage(first: ChatEvent | undefined, events: Events, meta: MessageMeta): Promise<z.infer<typeof AnthropicMessageSchema>> {
   const blocks: Block[] = [];
   const tools = new Map<number, Extract<Block, { type: "tool_use" }>>();
   let finish: FinishReason = "stop";

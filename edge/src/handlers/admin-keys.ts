@@ -16,8 +16,28 @@ const Limits = {
   monthly_tokens: z.number().int().positive().nullish(),
   expires_at: z.iso.datetime({ offset: true }).nullish(),
 };
-const CreateKey = z.object({ name: z.string().min(1).max(200), ...Limits }).strict();
-const PatchKey = z.object({ name: z.string().min(1).max(200).optional(), ...Limits }).strict();
+export const CreateKeySchema = z.object({ name: z.string().min(1).max(200), ...Limits }).strict();
+export const PatchKeySchema = z.object({ name: z.string().min(1).max(200).optional(), ...Limits }).strict();
+
+const nullableInt = z.number().int().nullable();
+const iso = z.iso.datetime();
+export const ApiKeySchema = z.object({
+  id: z.string(),
+  object: z.literal("api_key"),
+  name: z.string(),
+  prefix: z.string().meta({ description: "The key's first characters, to recognise it." }),
+  models: z.array(z.string()).nullable().meta({ description: "Model globs the key may use; null: any." }),
+  rpm: nullableInt,
+  tpm: nullableInt,
+  daily_tokens: nullableInt,
+  monthly_tokens: nullableInt,
+  expires_at: iso.nullable(),
+  revoked: z.boolean(),
+  created_at: iso,
+  last_used_at: iso.nullable(),
+});
+export const CreatedKeySchema = ApiKeySchema.extend({ key: z.string().meta({ description: "The key itself (sk-sy-…), shown this once." }) });
+export const ApiKeyListSchema = z.object({ object: z.literal("list"), data: z.array(ApiKeySchema) });
 
 function parse<T>(schema: z.ZodType<T>, body: unknown): T {
   const r = schema.safeParse(body);
@@ -28,7 +48,7 @@ function parse<T>(schema: z.ZodType<T>, body: unknown): T {
 }
 
 /** Keys as the admin API shows them: never the hash, never the key. */
-export const keyView = (k: ApiKey) => ({
+export const keyView = (k: ApiKey): z.infer<typeof ApiKeySchema> => ({
   id: k.id,
   object: "api_key",
   name: k.name,
@@ -44,7 +64,7 @@ export const keyView = (k: ApiKey) => ({
   last_used_at: k.lastUsedAt?.toISOString() ?? null,
 });
 
-const limitsPatch = (b: z.infer<typeof PatchKey>) => ({
+const limitsPatch = (b: z.infer<typeof PatchKeySchema>) => ({
   ...(b.name !== undefined ? { name: b.name } : {}),
   ...(b.models !== undefined ? { models: b.models } : {}),
   ...(b.rpm !== undefined ? { rpm: b.rpm } : {}),
@@ -55,20 +75,20 @@ const limitsPatch = (b: z.infer<typeof PatchKey>) => ({
 });
 
 export async function createKey(c: Context<AppEnv>) {
-  const b = parse(CreateKey, await readJson(c));
+  const b = parse(CreateKeySchema, await readJson(c));
   const { deps } = c.var;
   const { key, record } = await createApiKey(deps.store, deps.hasher, { name: b.name, ...limitsPatch(b) });
   deps.access.invalidate();
   c.var.log.info(`created API key ${record.id} (${record.prefix}…) "${record.name}"`);
-  return c.json({ ...keyView(record), key }, 201);
+  return c.json({ ...keyView(record), key } satisfies z.infer<typeof CreatedKeySchema>, 201);
 }
 
 export async function listKeys(c: Context<AppEnv>) {
-  return c.json({ object: "list", data: (await c.var.deps.store.listKeys()).map(keyView) });
+  return c.json({ object: "list" as const, data: (await c.var.deps.store.listKeys()).map(keyView) } satisfies z.infer<typeof ApiKeyListSchema>);
 }
 
 export async function patchKey(c: Context<AppEnv>) {
-  const b = parse(PatchKey, await readJson(c));
+  const b = parse(PatchKeySchema, await readJson(c));
   const updated = await c.var.deps.store.updateKey(pathId(c, "API key"), limitsPatch(b));
   if (!updated) throw notFound("No API key with that id.");
   c.var.deps.access.invalidate();

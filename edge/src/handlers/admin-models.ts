@@ -9,7 +9,10 @@ import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 
-const Body = z.object({ worker: z.string().min(1).max(200).optional() }).strict();
+/** The optional body of load and unload. */
+export const ModelControlSchema = z.object({ worker: z.string().min(1).max(200).optional().meta({ description: "The worker to load on (or unload from)." }) }).strict();
+export const ModelLoadedSchema = z.object({ object: z.literal("model.load"), model: z.string(), worker: z.string(), state: z.literal("loaded") });
+export const ModelUnloadedSchema = z.object({ object: z.literal("model.unload"), model: z.string(), workers: z.array(z.string()), state: z.literal("available") });
 
 async function target(c: Context<AppEnv>): Promise<{ model: string; worker: string | undefined; holders: WorkerStatus[] }> {
   const model = c.req.param("id") ?? "";
@@ -22,7 +25,7 @@ async function target(c: Context<AppEnv>): Promise<{ model: string; worker: stri
     } catch {
       throw invalidRequest("The body is not valid JSON.", null, "invalid_json");
     }
-    const parsed = Body.safeParse(json);
+    const parsed = ModelControlSchema.safeParse(json);
     if (!parsed.success) throw invalidRequest(`Invalid body: ${parsed.error.issues[0]?.message ?? "invalid"}`, "worker", "invalid_value");
     worker = parsed.data.worker;
   }
@@ -56,12 +59,12 @@ export async function loadModel(c: Context<AppEnv>) {
     (usable.find((w) => stateOf(w, model) === "loaded") ?? usable.sort((a, b) => spare(b) - spare(a))[0] ?? holders[0])?.workerId;
   if (!chosen) throw serviceUnavailable(`No worker can load '${model}' now.`, "no_worker_available");
   await control(c, chosen, model, "load");
-  return c.json({ object: "model.load", model, worker: chosen, state: "loaded" });
+  return c.json({ object: "model.load" as const, model, worker: chosen, state: "loaded" as const } satisfies z.infer<typeof ModelLoadedSchema>);
 }
 
 export async function unloadModel(c: Context<AppEnv>) {
   const { model, worker, holders } = await target(c);
   const workers = worker !== undefined ? [worker] : holders.filter((w) => ["loaded", "loading"].includes(stateOf(w, model))).map((w) => w.workerId);
   for (const w of workers) await control(c, w, model, "unload");
-  return c.json({ object: "model.unload", model, workers, state: "available" });
+  return c.json({ object: "model.unload" as const, model, workers, state: "available" as const } satisfies z.infer<typeof ModelUnloadedSchema>);
 }

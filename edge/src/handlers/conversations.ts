@@ -8,7 +8,42 @@ import { pathId } from "./path-id.ts";
 import { readJson } from "./read-json.ts";
 import { generateTitle } from "./title.ts";
 
-const view = (c: Conversation) => ({
+const unix = z.number().int().meta({ description: "Unix time, seconds." });
+export const ConversationSchema = z.object({
+  id: z.string(),
+  object: z.literal("conversation"),
+  title: z.string().nullable(),
+  created_at: unix,
+  updated_at: unix,
+});
+export const ConversationListSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(ConversationSchema),
+  has_more: z.boolean(),
+  next_cursor: z.string().nullable().meta({ description: "Pass as `after` for the next page." }),
+});
+export const ConversationWithMessagesSchema = ConversationSchema.extend({
+  messages: z.array(
+    z.object({
+      id: z.number().int(),
+      role: z.string(),
+      content: z.string(),
+      status: z.string().meta({ description: "`complete`, or `partial` for a reply whose stream was cancelled." }),
+      created_at: unix,
+    }),
+  ),
+});
+export const ConversationDeletedSchema = z.object({ id: z.string(), object: z.literal("conversation.deleted"), deleted: z.literal(true) });
+
+export const CreateConversationSchema = z.object({ title: z.string().max(500).nullish() }).loose();
+/** The model that writes the title; anything but a string is ignored (TITLE_MODEL, else the first local model). */
+export const TitleConversationSchema = z.object({ model: z.string().optional() }).loose();
+export const ListConversationsQuerySchema = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20),
+  after: z.string().optional().meta({ description: "The `next_cursor` of the previous page." }),
+});
+
+const view = (c: Conversation): z.infer<typeof ConversationSchema> => ({
   id: c.id,
   object: "conversation",
   title: c.title,
@@ -23,7 +58,7 @@ export async function createConversation(c: Context<AppEnv>) {
   const text = await c.req.text();
   let title: string | null = null;
   if (text.trim()) {
-    const body = z.object({ title: z.string().max(500).nullish() }).loose().safeParse(JSON.parse(text));
+    const body = CreateConversationSchema.safeParse(await readJson(c));
     if (!body.success) throw invalidRequest("title must be a string of at most 500 characters.", "title", "invalid_value");
     title = body.data.title ?? null;
   }
@@ -32,10 +67,15 @@ export async function createConversation(c: Context<AppEnv>) {
 }
 
 export async function listConversations(c: Context<AppEnv>) {
-  const limit = Number(c.req.query("limit") ?? "20");
-  if (!Number.isInteger(limit) || limit < 1 || limit > 100) throw invalidRequest("limit must be an integer from 1 to 100.", "limit", "invalid_value");
-  const page = await c.var.deps.store.listConversations(owner(c), limit, c.req.query("after") ?? null);
-  return c.json({ object: "list", data: page.items.map(view), has_more: page.nextCursor !== null, next_cursor: page.nextCursor });
+  const query = ListConversationsQuerySchema.safeParse(c.req.query());
+  if (!query.success) throw invalidRequest("limit must be an integer from 1 to 100.", "limit", "invalid_value");
+  const page = await c.var.deps.store.listConversations(owner(c), query.data.limit, query.data.after ?? null);
+  return c.json({
+    object: "list" as const,
+    data: page.items.map(view),
+    has_more: page.nextCursor !== null,
+    next_cursor: page.nextCursor,
+  } satisfies z.infer<typeof ConversationListSchema>);
 }
 
 export async function getConversation(c: Context<AppEnv>) {
@@ -46,19 +86,19 @@ export async function getConversation(c: Context<AppEnv>) {
   return c.json({
     ...view(conversation),
     messages: messages.map((m) => ({ id: m.id, role: m.role, content: m.content, status: m.status, created_at: Math.floor(m.createdAt.getTime() / 1000) })),
-  });
+  } satisfies z.infer<typeof ConversationWithMessagesSchema>);
 }
 
 export async function deleteConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
   if (!(await c.var.deps.store.deleteConversation(id, owner(c)))) throw NOT_FOUND();
-  return c.json({ id, object: "conversation.deleted", deleted: true });
+  return c.json({ id, object: "conversation.deleted" as const, deleted: true as const } satisfies z.infer<typeof ConversationDeletedSchema>);
 }
 
 export async function titleConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
-  const body = await readJson(c).catch(() => ({}));
-  const model = typeof body === "object" && body !== null && "model" in body && typeof body.model === "string" ? body.model : undefined;
+  const body = TitleConversationSchema.safeParse(await readJson(c).catch(() => ({})));
+  const model = body.success ? body.data.model : undefined;
   const conversation = await c.var.deps.store.getConversation(id, owner(c));
   if (!conversation) throw NOT_FOUND();
   const messages = await c.var.deps.store.messages(id);

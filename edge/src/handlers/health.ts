@@ -1,8 +1,21 @@
 /** @module GET /health (the process is up) and GET /ready (bus connected and a model served). */
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 
-export const health = (c: Context<AppEnv>) => c.json({ status: "ok" });
+export const HealthSchema = z.object({ status: z.literal("ok") });
+export const ReadySchema = z.object({
+  ready: z.boolean(),
+  bus: z.object({ kind: z.string(), connected: z.boolean() }),
+  models: z.number().int().meta({ description: "Local models served now." }),
+  store: z.object({
+    driver: z.string(),
+    pending_writes: z.number().int().meta({ description: "Usage and conversation writes waiting for the database." }),
+    lost_writes: z.number().int(),
+  }),
+});
+
+export const health = (c: Context<AppEnv>) => c.json({ status: "ok" as const } satisfies z.infer<typeof HealthSchema>);
 
 export function ready(c: Context<AppEnv>) {
   const { bus, providers } = c.var.deps;
@@ -18,7 +31,7 @@ export function ready(c: Context<AppEnv>) {
       models: models.length,
       // Usage and conversation writes waiting for the database (retried until they land).
       store: { driver: store.driver, pending_writes: writes.backlog, lost_writes: writes.lost },
-    },
+    } satisfies z.infer<typeof ReadySchema>,
     ok ? 200 : 503,
   );
 }

@@ -1,15 +1,31 @@
 /** @module GET /v1/models and /v1/models/{id}: OpenAI's list shape, from what the providers serve now. */
 import { notFound } from "@switchyard/shared/errors";
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { ModelCard } from "../providers/provider.ts";
 
-const toOpenAI = (m: ModelCard) => ({
+export const ModelSchema = z.object({
+  id: z.string(),
+  object: z.literal("model"),
+  created: z.number().int(),
+  owned_by: z.string(),
+  context_window: z.number().int().optional().meta({ description: "Tokens of context the model is served with (local models)." }),
+  max_output_tokens: z
+    .number()
+    .int()
+    .optional()
+    .meta({ description: "Longest reply a request may ask for (local models): the model's setting, else its context window." }),
+});
+export const ModelListSchema = z.object({ object: z.literal("list"), data: z.array(ModelSchema) });
+
+const toOpenAI = (m: ModelCard): z.infer<typeof ModelSchema> => ({
   id: m.id,
-  object: "model" as const,
+  object: "model",
   created: Math.floor(m.createdUnixMs / 1000),
   owned_by: m.ownedBy,
   ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
+  ...(m.maxOutputTokens === undefined ? {} : { max_output_tokens: m.maxOutputTokens }),
 });
 
 /** Live local models first; a configured name that a worker also serves is listed once. */
@@ -24,7 +40,7 @@ function allModels(c: Context<AppEnv>): ModelCard[] {
     });
 }
 
-export const listModels = (c: Context<AppEnv>) => c.json({ object: "list", data: allModels(c).map(toOpenAI) });
+export const listModels = (c: Context<AppEnv>) => c.json({ object: "list" as const, data: allModels(c).map(toOpenAI) } satisfies z.infer<typeof ModelListSchema>);
 
 export function getModel(c: Context<AppEnv>) {
   const id = c.req.param("model") ?? "";

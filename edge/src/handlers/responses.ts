@@ -106,7 +106,7 @@ export async function deleteResponse(c: Context<AppEnv>) {
   return c.json({ id, object: "response", deleted: true });
 }
 
-const ListQuery = z.object({
+export const InputItemsQuerySchema = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20),
   order: z.enum(["asc", "desc"]).default("desc"),
   after: z.string().optional(),
@@ -116,7 +116,7 @@ const ListQuery = z.object({
 export async function listInputItems(c: Context<AppEnv>) {
   const stored = await c.var.deps.store.getResponse(pathId(c, "response"), owner(c));
   if (!stored) throw NOT_FOUND();
-  const query = ListQuery.safeParse(c.req.query());
+  const query = InputItemsQuerySchema.safeParse(c.req.query());
   if (!query.success) {
     const param = String(query.error.issues[0]?.path[0] ?? "limit");
     throw invalidRequest(`Invalid value for '${param}'.`, param, "invalid_value");

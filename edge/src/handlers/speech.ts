@@ -6,6 +6,7 @@
 import { GatewayError } from "@switchyard/shared/errors";
 import type { SpeechEvent } from "@switchyard/shared/tts/speech-stream-client";
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import { parseSpeechRequest } from "../openai/speech-request.ts";
 import { sseStream } from "../sse/sse-stream.ts";
@@ -137,7 +138,15 @@ async function* accounted(
   }
 }
 
+export const VoiceListSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), object: z.literal("voice"), owned_by: z.string(), workers: z.number().int().meta({ description: "tts-nodes serving it." }) })),
+});
+
 export function listVoices(c: Context<AppEnv>) {
   const voices = c.var.deps.speech.voices();
-  return c.json({ object: "list", data: voices.map((v) => ({ id: v.id, object: "voice", owned_by: v.ownedBy, workers: v.workers })) });
+  return c.json({
+    object: "list" as const,
+    data: voices.map((v) => ({ id: v.id, object: "voice" as const, owned_by: v.ownedBy, workers: v.workers })),
+  } satisfies z.infer<typeof VoiceListSchema>);
 }

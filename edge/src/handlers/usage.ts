@@ -1,16 +1,32 @@
 /** @module GET /v1/usage (the calling key's) and GET /admin/usage (by key, model and day). */
 import { invalidRequest } from "@switchyard/shared/errors";
 import type { Context } from "hono";
+import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
 import type { UsageSummaryRow } from "../store/store.ts";
 
+export const UsageQuerySchema = z.object({
+  days: z.coerce.number().int().min(1).max(366).default(30).meta({ description: "How many days back, up to today (UTC)." }),
+});
+const count = z.number().int();
+export const UsageRowSchema = z.object({
+  key_id: z.string().nullable().meta({ description: "null: requests made in open mode, without a key." }),
+  model: z.string(),
+  day: z.string().meta({ description: "UTC day, YYYY-MM-DD." }),
+  requests: count,
+  prompt_tokens: count,
+  completion_tokens: count,
+  total_tokens: count,
+});
+export const UsageListSchema = z.object({ object: z.literal("list"), data: z.array(UsageRowSchema) });
+
 function since(c: Context<AppEnv>): Date {
-  const days = Number(c.req.query("days") ?? "30");
-  if (!Number.isInteger(days) || days < 1 || days > 366) throw invalidRequest("days must be an integer from 1 to 366.", "days", "invalid_value");
-  return new Date(Date.now() - days * 86_400_000);
+  const query = UsageQuerySchema.safeParse(c.req.query());
+  if (!query.success) throw invalidRequest("days must be an integer from 1 to 366.", "days", "invalid_value");
+  return new Date(Date.now() - query.data.days * 86_400_000);
 }
 
-const view = (r: UsageSummaryRow) => ({
+const view = (r: UsageSummaryRow): z.infer<typeof UsageRowSchema> => ({
   key_id: r.keyId,
   model: r.model,
   day: r.day,
@@ -22,9 +38,9 @@ const view = (r: UsageSummaryRow) => ({
 
 export async function myUsage(c: Context<AppEnv>) {
   const rows = await c.var.deps.store.usageForKey(c.var.caller.key?.id ?? null, since(c));
-  return c.json({ object: "list", data: rows.map(view) });
+  return c.json({ object: "list" as const, data: rows.map(view) } satisfies z.infer<typeof UsageListSchema>);
 }
 
 export async function adminUsage(c: Context<AppEnv>) {
-  return c.json({ object: "list", data: (await c.var.deps.store.usageSummary(since(c))).map(view) });
+  return c.json({ object: "list" as const, data: (await c.var.deps.store.usageSummary(since(c))).map(view) } satisfies z.infer<typeof UsageListSchema>);
 }

@@ -1,13 +1,41 @@
 /** @module Builds OpenAI chat.completion and chat.completion.chunk objects from ChatEvents. */
 import { withFirst } from "../chat/with-first.ts";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
+import { z } from "zod";
 
-export interface Usage {
-  prompt_tokens: number;
-  completion_tokens: number;
-  total_tokens: number;
-  prompt_tokens_details?: { cached_tokens: number };
-}
+const tokens = z.number().int();
+export const UsageSchema = z.object({
+  prompt_tokens: tokens,
+  completion_tokens: tokens,
+  total_tokens: tokens,
+  prompt_tokens_details: z.object({ cached_tokens: tokens.meta({ description: "Prompt tokens a worker's KV cache already held." }) }).optional(),
+});
+export type Usage = z.infer<typeof UsageSchema>;
+
+const FINISH_REASONS = ["stop", "length", "tool_calls", "content_filter"] as const satisfies readonly FinishReason[];
+const ToolCallOutSchema = z.object({ id: z.string(), type: z.literal("function"), function: z.object({ name: z.string(), arguments: z.string() }) });
+
+export const ChatCompletionSchema = z.object({
+  id: z.string(),
+  object: z.literal("chat.completion"),
+  created: z.number().int(),
+  model: z.string(),
+  choices: z.array(
+    z.object({
+      index: z.number().int(),
+      message: z.object({
+        role: z.literal("assistant"),
+        content: z.string().nullable(),
+        tool_calls: z.array(ToolCallOutSchema).optional(),
+        refusal: z.null(),
+      }),
+      logprobs: z.null(),
+      finish_reason: z.enum(FINISH_REASONS),
+    }),
+  ),
+  usage: UsageSchema,
+  system_fingerprint: z.null(),
+});
 
 export const usage = (promptTokens: number, completionTokens: number, cachedTokens?: number): Usage => ({
   prompt_tokens: promptTokens,
@@ -22,16 +50,12 @@ export interface CompletionMeta {
   model: string;
 }
 
-interface ToolCallOut {
-  id: string;
-  type: "function";
-  function: { name: string; arguments: string };
-}
+type ToolCallOut = z.infer<typeof ToolCallOutSchema>;
 
 type Events = AsyncIterator<ChatEvent, void, undefined>;
 
 /** Drains the events into one chat.completion. */
-export async function collectCompletion(first: ChatEvent | undefined, events: Events, meta: CompletionMeta) {
+export async function collectCompletion(first: ChatEvent | undefined, events: Events, meta: CompletionMeta): Promise<z.infer<typeof ChatCompletionSchema>> {
   let content = "";
   let finish: FinishReason = "stop";
   let u = usage(0, 0);

@@ -1,7 +1,8 @@
 /** @module Builds OpenAI text_completion objects and stream chunks (the legacy endpoint) from ChatEvents. */
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
+import { z } from "zod";
 import { withFirst } from "../chat/with-first.ts";
-import { type CompletionMeta, type Usage, usage } from "./chat-response.ts";
+import { type CompletionMeta, type Usage, UsageSchema, usage } from "./chat-response.ts";
 
 type Events = AsyncIterator<ChatEvent, void, undefined>;
 
@@ -63,4 +64,15 @@ export const textChunk = (meta: CompletionMeta, choices: TextChoice[], u?: Usage
   system_fingerprint: null,
   choices,
   ...(u ? { usage: u } : {}),
+});
+
+/** A text_completion, as documented in /openapi.json. */
+export const TextCompletionSchema = z.object({
+  id: z.string(),
+  object: z.literal("text_completion"),
+  created: z.number().int(),
+  model: z.string(),
+  system_fingerprint: z.null(),
+  choices: z.array(z.object({ text: z.string(), index: z.number().int(), logprobs: z.null(), finish_reason: z.enum(["stop", "length", "tool_calls", "content_filter"]).nullable() })),
+  usage: UsageSchema,
 });

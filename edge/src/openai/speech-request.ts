@@ -10,7 +10,8 @@ export const SpeechRequestSchema = z
     model: z.string().min(1),
     input: z.string().min(1).max(4096),
     voice: z.union([z.string().min(1), z.object({ id: z.string().min(1) })]),
-    response_format: z.enum(ALL_FORMATS).default("mp3"),
+    // OpenAI's default is mp3; with no encoder here, an unset format means wav rather than an error.
+    response_format: z.enum(ALL_FORMATS).optional().meta({ description: `Only ${SUPPORTED_FORMATS.join(" and ")} are served; unset means wav.` }),
     speed: z.number().min(0.25).max(4).default(1),
     stream_format: z.enum(["audio", "sse"]).default("audio"),
     instructions: z.string().max(4096).optional(),
@@ -35,8 +36,7 @@ export function parseSpeechRequest(body: unknown): SpeechParams {
   }
   const r = parsed.data;
   if (r.input.trim().length === 0) throw invalidRequest("input must contain text to speak.", "input", "invalid_value");
-  // OpenAI's default is mp3; with no encoder here, an unset format means wav rather than an error.
-  const asked = (body as { response_format?: unknown }).response_format === undefined ? "wav" : r.response_format;
+  const asked = r.response_format ?? "wav";
   if (asked !== "wav" && asked !== "pcm")
     throw invalidRequest(`response_format '${asked}' is not supported; use one of: ${SUPPORTED_FORMATS.join(", ")}.`, "response_format", "unsupported_format");
   return { model: r.model, input: r.input, voice: typeof r.voice === "string" ? r.voice : r.voice.id, format: asked, speed: r.speed, sse: r.stream_format === "sse" };

@@ -39,6 +39,8 @@ export class LocalPoolProvider implements Provider {
       ownedBy: m.ownedBy,
       createdUnixMs: m.createdUnixMs,
       contextWindow: m.contextWindow,
+      // Unset in models.json (0): the context window is the real bound.
+      maxOutputTokens: m.maxOutputTokens || m.contextWindow,
     }));
   }
 
@@ -83,15 +85,18 @@ export class LocalPoolProvider implements Provider {
     const mode = this.options.dispatchMode(request.model);
     const prefix = mode === "prefix" ? { hashes: prefixHashes(messages), weights: prefixWeights(messages) } : undefined;
     const start = (subject: string, resume: ResumePoint | undefined) =>
-      streamChat(this.bus, this.subjects, resume ? resumedRequest(wire, resume) : wire, { ...options, subject });
+      streamChat(this.bus, this.subjects, resume ? resumedRequest(wire, resume, this.registry.model(request.model)?.maxOutputTokens ?? 0) : wire, { ...options, subject });
     // A stream of tool calls is not resumed: a half-made call cannot be continued as text.
     const resumes = wire.tools && wire.tools.length > 0 ? 0 : this.options.resumeAttempts(request.model);
     return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes });
   }
 }
 
-/** The same request going on from the text the client has, with what is left of max_tokens. */
-function resumedRequest<W extends { sampling: { maxTokens?: number | undefined } }>(wire: W, resume: ResumePoint): W & { continueFrom: string } {
-  const maxTokens = wire.sampling.maxTokens;
+/**
+ * The same request going on from the text the client has, with what is left of max_tokens
+ * (unset: of the model's max output, when it has one, so the reply stays within it).
+ */
+function resumedRequest<W extends { sampling: { maxTokens?: number | undefined } }>(wire: W, resume: ResumePoint, maxOutputTokens: number): W & { continueFrom: string } {
+  const maxTokens = wire.sampling.maxTokens ?? (maxOutputTokens > 0 ? maxOutputTokens : undefined);
   return { ...wire, continueFrom: resume.text, sampling: { ...wire.sampling, maxTokens: maxTokens === undefined ? undefined : Math.max(0, maxTokens - resume.tokens) } };
 }

@@ -13,6 +13,8 @@ export interface ModelCard {
   ownedBy: string;
   createdUnixMs: number;
   contextWindow: number | undefined;
+  /** Longest reply the model gives (local models); undefined where unknown. */
+  maxOutputTokens: number | undefined;
 }
 
 export interface Provider {

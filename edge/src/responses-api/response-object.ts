@@ -4,6 +4,7 @@
  * output items and usage.
  */
 import type { GatewayError } from "@switchyard/shared/errors";
+import { z } from "zod";
 import type { OutputItem, ResponseUsage } from "./response-output.ts";
 import type { ResponsesRequest } from "./responses-request.ts";
 
@@ -22,7 +23,7 @@ export interface ResponseMeta {
   request: ResponsesRequest;
 }
 
-export function responseObject(meta: ResponseMeta, state: ResponseState) {
+export function responseObject(meta: ResponseMeta, state: ResponseState): z.infer<typeof ResponseObjectSchema> {
   const r = meta.request;
   return {
     id: meta.id,
@@ -52,4 +53,56 @@ export function responseObject(meta: ResponseMeta, state: ResponseState) {
   };
 }
 
-export type ResponseObject = ReturnType<typeof responseObject>;
+export type ResponseObject = z.infer<typeof ResponseObjectSchema>;
+
+const OutputTextSchema = z.object({ type: z.literal("output_text"), text: z.string(), annotations: z.array(z.never()), logprobs: z.array(z.never()) });
+const ItemStatus = z.enum(["in_progress", "completed", "incomplete"]);
+const OutputItemSchema = z.discriminatedUnion("type", [
+  z.object({ type: z.literal("message"), id: z.string(), status: ItemStatus, role: z.literal("assistant"), content: z.array(OutputTextSchema) }),
+  z.object({ type: z.literal("function_call"), id: z.string(), call_id: z.string(), name: z.string(), arguments: z.string(), status: ItemStatus }),
+]);
+
+/** The Response object, as documented in /openapi.json. */
+export const ResponseObjectSchema = z.object({
+  id: z.string(),
+  object: z.literal("response"),
+  created_at: z.number().int(),
+  status: z.enum(["in_progress", "completed", "incomplete", "failed"]),
+  background: z.boolean(),
+  error: z.object({ code: z.string(), message: z.string() }).nullable(),
+  incomplete_details: z.object({ reason: z.literal("max_output_tokens") }).nullable(),
+  instructions: z.string().nullable(),
+  max_output_tokens: z.number().int().nullable(),
+  model: z.string(),
+  output: z.array(OutputItemSchema),
+  parallel_tool_calls: z.boolean(),
+  previous_response_id: z.string().nullable(),
+  reasoning: z.object({ effort: z.null(), summary: z.null() }),
+  store: z.boolean(),
+  temperature: z.number(),
+  text: z.object({ format: z.object({ type: z.enum(["text", "json_object", "json_schema"]) }).loose() }),
+  tool_choice: z.union([z.enum(["auto", "none", "required"]), z.object({ type: z.literal("function"), name: z.string() })]),
+  tools: z.array(z.object({ type: z.literal("function"), name: z.string(), description: z.string().nullable(), parameters: z.record(z.string(), z.unknown()).nullable(), strict: z.boolean() })),
+  top_p: z.number(),
+  truncation: z.literal("disabled"),
+  usage: z
+    .object({
+      input_tokens: z.number().int(),
+      input_tokens_details: z.object({ cached_tokens: z.number().int() }),
+      output_tokens: z.number().int(),
+      output_tokens_details: z.object({ reasoning_tokens: z.number().int() }),
+      total_tokens: z.number().int(),
+    })
+    .nullable(),
+  user: z.string().nullable(),
+  metadata: z.record(z.string(), z.string()),
+});
+
+export const ResponseDeletedSchema = z.object({ id: z.string(), object: z.literal("response"), deleted: z.literal(true) });
+export const InputItemListSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(z.object({ id: z.string(), type: z.enum(["message", "function_call", "function_call_output"]) }).loose()),
+  first_id: z.string().nullable(),
+  last_id: z.string().nullable(),
+  has_more: z.boolean(),
+});

@@ -76,6 +76,9 @@ const RequestFields = z.object({
 /** Unknown fields are let through (clients send more than this gateway models). */
 export const ResponsesRequestSchema = RequestFields.loose();
 
+/** The request as documented (/openapi.json): items and tools with the schemas each is checked against. */
+export const ResponsesRequestDocSchema = RequestFields.extend({ input: z.union([z.string().min(1), z.array(InputItem).min(1)]), tools: z.array(FunctionTool).max(128).nullish() }).loose();
+
 export type ResponsesRequest = Omit<z.infer<typeof RequestFields>, "input" | "tools"> & {
   input: InputItem[];
   tools: Array<z.infer<typeof FunctionTool>>;

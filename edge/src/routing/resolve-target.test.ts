@@ -7,7 +7,7 @@ import { parseRouteConfig } from "./route-config.ts";
 /** Providers that only have a name and (for local) a model list: routing never calls chat(). */
 const provider = (name: string, models: string[] = []): Provider => ({
   name,
-  listModels: (): ModelCard[] => models.map((id) => ({ id, ownedBy: name, createdUnixMs: 0, contextWindow: 2048 })),
+  listModels: (): ModelCard[] => models.map((id) => ({ id, ownedBy: name, createdUnixMs: 0, contextWindow: 2048, maxOutputTokens: 2048 })),
   chat: () => {
     throw new Error("not called in routing tests");
   },

@@ -48,7 +48,7 @@ export class ModelRouter {
     const cards: ModelCard[] = [];
     for (const [name] of this.#exact) {
       const { target } = this.#resolveOne(name, 0);
-      if (target.provider.name !== "local") cards.push({ id: name, ownedBy: target.provider.name, createdUnixMs: 0, contextWindow: undefined });
+      if (target.provider.name !== "local") cards.push({ id: name, ownedBy: target.provider.name, createdUnixMs: 0, contextWindow: undefined, maxOutputTokens: undefined });
     }
     return cards;
   }

@@ -12,6 +12,8 @@ import { decodeWorkerStatus, type WorkerStatus } from "../codec/chat-codec.ts";
 export interface LiveModel {
   id: string;
   contextWindow: number;
+  /** Longest reply (models.json); 0: up to the context window. */
+  maxOutputTokens: number;
   ownedBy: string;
   /** Workers currently serving it. */
   workers: number;
@@ -163,6 +165,7 @@ export class WorkerRegistry {
           byId.set(m.id, {
             id: m.id,
             contextWindow: m.contextWindow,
+            maxOutputTokens: m.maxOutputTokens,
             ownedBy: m.ownedBy || "switchyard",
             workers: 1,
             createdUnixMs: w.startedUnixMs,

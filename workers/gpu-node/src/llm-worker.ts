@@ -146,7 +146,7 @@ export class LlmWorker {
       if (abort.signal.aborted) outcome = this.#sendAbortReason(abort.signal, sender, rid);
       else if (err instanceof ModelError) {
         this.metrics.rejected.inc({ model: model.id, code: err.code });
-        sender.send(errorKind(err.status, err.code, err.message));
+        sender.send(errorKind(err.status, err.code, err.message, err.param));
       } else {
         this.options.log(`[${rid}] generation failed: ${(err as Error).stack ?? String(err)}`);
         sender.send(errorKind(500, "internal_error", "generation failed on the worker"));
@@ -164,7 +164,7 @@ export class LlmWorker {
   /** Checks the request against the loaded model, then generates; returns the outcome for metrics. */
   async #run(model: CatalogModel, loaded: LoadedModel, request: ChatRequest, sender: ChunkSender, signal: AbortSignal): Promise<string> {
     if (signal.aborted) return this.#sendAbortReason(signal, sender, request.requestId);
-    const { prompt, maxTokens, decoding } = await planRequest(loaded, request);
+    const { prompt, maxTokens, decoding } = await planRequest(loaded, request, model.maxOutputTokens);
     sender.send({ case: "started", value: { promptTokens: prompt.tokens.length } });
     // Never waits: the reservation taken before accepting guarantees a free sequence.
     const reuse = this.options.kvReuse;
@@ -268,4 +268,4 @@ function clearAndRelease(loaded: LoadedModel, sequence: LlamaContextSequence, lo
   );
 }
 
-const errorKind = (status: number, code: string, message: string): ChatChunkKind => ({ case: "error", value: { code, message, status } });
+const errorKind = (status: number, code: string, message: string, param = ""): ChatChunkKind => ({ case: "error", value: { code, message, status, param } });

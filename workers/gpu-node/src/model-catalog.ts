@@ -1,16 +1,16 @@
 /**
- * @module The models of one worker: every valid .gguf in its folder, announced as available
- * and loaded on its first request (one context, one sequence per slot). Slots are reserved
+ * @module The models of one worker: every valid .gguf in its folder (with the settings of
+ * models.json, model-settings.ts), announced as available and loaded on its first request
+ * (one context, one sequence per slot). Slots are reserved
  * before a request is accepted, so a model never runs more generations than it has slots.
  * A model idle past its keep-alive is unloaded; a load that would pass the memory budget
  * first evicts the least recently used idle model, and is refused if it still cannot fit.
  */
-import { readdir, stat } from "node:fs/promises";
-import { join } from "node:path";
+import { stat } from "node:fs/promises";
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
 import { estimateMemory, loadModel, type LoadedModel } from "./load-model.ts";
 import { validateGguf } from "./gguf/validate-gguf.ts";
-import { modelIdFromPath } from "./model-id.ts";
+import { type ModelSpec, planModels } from "./model-settings.ts";
 
 export type ModelState = "available" | "loading" | "loaded" | "failed";
 export type UnloadCause = "idle" | "evicted" | "admin";
@@ -19,11 +19,12 @@ export type { LoadedModel };
 export interface ModelCatalogOptions {
   modelsDir: string;
   threads: number;
+  /** Slots per model, unless models.json says otherwise for it. */
   slots: number;
-  /** Context size per model; 0 means the model's own (capped at 8192). */
+  /** Context size per model, unless models.json says otherwise; 0 means the model's own (capped at 8192). */
   contextSize: number;
   gpu: "auto" | "cuda" | "vulkan" | false;
-  /** Default keep-alive of an idle model; -1 keeps it loaded. */
+  /** Default keep-alive of an idle model (models.json may set one per model); -1 keeps it loaded. */
   keepAliveMs: number;
   /** Bytes the loaded models may take together; undefined: what is free at start. */
   memoryBudgetBytes: number | undefined;
@@ -40,6 +41,8 @@ export class ModelError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request field at fault, when one is (OpenAI's `param`). */
+    readonly param = "",
   ) {
     super(message);
   }
@@ -48,9 +51,13 @@ export class ModelError extends Error {
 export interface CatalogModel {
   readonly id: string;
   readonly path: string;
+  /** What it was announced from; a rescan that finds it changed reloads the model once idle. */
+  readonly spec: ModelSpec;
   state: ModelState;
   error: string;
   contextWindow: number;
+  /** Longest reply a request may ask for; 0: up to the room left in the context. */
+  maxOutputTokens: number;
   memoryBytes: number;
   slotsTotal: number;
   reserved: number;
@@ -63,12 +70,15 @@ export interface CatalogModel {
 }
 
 const MIB = 1024 * 1024;
+const sameSpec = (a: ModelSpec, b: ModelSpec) => JSON.stringify(a) === JSON.stringify(b);
 const mib = (bytes: number) => `${Math.ceil(bytes / MIB)} MiB`;
 
 export class ModelCatalog {
   readonly #models = new Map<string, CatalogModel>();
   /** Files that failed their check, with their mtime then: not read again until they change. */
   readonly #skipped = new Map<string, number>();
+  /** The models.json problems reported by the last scan: each is logged once, not on every rescan. */
+  #problems = new Set<string>();
 
   private constructor(
     readonly llama: Llama,
@@ -87,61 +97,72 @@ export class ModelCatalog {
   }
 
   /**
-   * Looks at the folder again: new valid files are announced (available), removed files are
-   * dropped once no request holds them (unloaded first if loaded). A file that failed its
-   * check is looked at again only when it changes.
+   * Looks at the folder and its models.json again: new valid files or entries are announced
+   * (available); models whose file or entry is gone, or whose settings changed, are dropped
+   * once no request holds them (unloaded first if loaded), and a changed one is announced again
+   * with its new settings. A file that failed its check is looked at again only when it changes.
    */
   async rescan(): Promise<{ added: string[]; removed: string[] }> {
-    const dir = this.options.modelsDir;
-    const files = (await readdir(dir).catch(() => [] as string[])).filter((f) => f.toLowerCase().endsWith(".gguf")).sort();
-    const added: string[] = [];
-    const present = new Set<string>();
-    for (const file of files) {
-      const path = join(dir, file);
-      const id = modelIdFromPath(path);
-      present.add(id);
-      if (this.#models.has(id)) continue;
-      const mtime = await stat(path).then((st) => st.mtimeMs, () => -1);
-      if (this.#skipped.get(path) === mtime) continue;
-      try {
-        this.#models.set(id, await this.#entry(id, path));
-        this.#skipped.delete(path);
-        added.push(id);
-        const m = this.#models.get(id)!;
-        this.options.log(`found model ${id} (context ${m.contextWindow}, ${m.slotsTotal} slots, ~${mib(m.memoryBytes)}) at ${path}`);
-      } catch (err) {
-        this.#skipped.set(path, mtime);
-        this.options.log(`skipping ${path}: ${(err as Error).message}`);
-      }
-    }
+    const plan = await planModels(this.options.modelsDir);
+    this.#report(plan.problems);
+    const wanted = new Map(plan.specs.map((spec) => [spec.id, spec]));
     const removed: string[] = [];
     for (const m of this.models()) {
-      if (present.has(m.id) || m.reserved > 0 || m.loading) continue;
-      if (m.loaded) await this.unload(m.id, "admin", "its file was removed").catch(() => {});
+      const spec = wanted.get(m.id);
+      if ((spec && sameSpec(spec, m.spec)) || m.reserved > 0 || m.loading) continue;
+      const why = spec ? "its settings changed" : "its file or entry is gone";
+      if (m.loaded) await this.unload(m.id, "admin", why).catch(() => {});
+      // A request may have taken it while it unloaded: then it goes on the next rescan.
+      if (m.reserved > 0 || m.loading) continue;
       this.#models.delete(m.id);
       removed.push(m.id);
-      this.options.log(`model ${m.id} removed: its file is gone`);
+      this.options.log(`model ${m.id} removed: ${why}`);
+    }
+    const added: string[] = [];
+    for (const spec of plan.specs) {
+      if (this.#models.has(spec.id)) continue;
+      const mtime = await stat(spec.path).then((st) => st.mtimeMs, () => -1);
+      if (this.#skipped.get(spec.path) === mtime) continue;
+      try {
+        const m = await this.#entry(spec);
+        this.#models.set(spec.id, m);
+        this.#skipped.delete(spec.path);
+        added.push(spec.id);
+        const output = m.maxOutputTokens > 0 ? `, max output ${m.maxOutputTokens}` : "";
+        this.options.log(`found model ${m.id} (context ${m.contextWindow}${output}, ${m.slotsTotal} slots, ~${mib(m.memoryBytes)}) at ${m.path}`);
+      } catch (err) {
+        this.#skipped.set(spec.path, mtime);
+        this.options.log(`skipping ${spec.path}: ${(err as Error).message}`);
+      }
     }
     if (added.length > 0 || removed.length > 0) this.options.onChange();
     return { added, removed };
   }
 
-  async #entry(id: string, path: string): Promise<CatalogModel> {
-    const summary = await validateGguf(path);
-    const wanted = this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192);
+  #report(problems: string[]): void {
+    for (const p of problems) if (!this.#problems.has(p)) this.options.log(p);
+    this.#problems = new Set(problems);
+  }
+
+  async #entry(spec: ModelSpec): Promise<CatalogModel> {
+    const summary = await validateGguf(spec.path);
+    const wanted = spec.contextWindow ?? (this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192));
     const contextWindow = Math.min(wanted, summary.contextLength);
-    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, summary.fileBytes);
+    const slots = spec.slots ?? this.options.slots;
+    const memoryBytes = await estimateMemory(this.llama, spec.path, contextWindow, slots, summary.fileBytes);
     return {
-      id,
-      path,
+      id: spec.id,
+      path: spec.path,
+      spec,
       state: "available",
       error: "",
       contextWindow,
+      maxOutputTokens: spec.maxOutputTokens ?? 0,
       memoryBytes,
-      slotsTotal: this.options.slots,
+      slotsTotal: slots,
       reserved: 0,
       lastUsedUnixMs: 0,
-      keepAliveMs: this.options.keepAliveMs,
+      keepAliveMs: spec.keepAliveMs ?? this.options.keepAliveMs,
       tokensPerSecond: 0,
       loaded: undefined,
       loading: undefined,

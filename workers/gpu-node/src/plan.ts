@@ -23,19 +23,25 @@ export interface Plan {
   decoding: Decoding;
 }
 
-export async function planRequest(loaded: LoadedModel, request: ChatRequest): Promise<Plan> {
+/**
+ * Renders the prompt and settles max_tokens: what the request asks for, refused past the room
+ * left in the context or the model's max output (models.json, 0 = none); unset, as much as both allow.
+ */
+export async function planRequest(loaded: LoadedModel, request: ChatRequest, maxOutputTokens: number): Promise<Plan> {
   const { prompt, decoding } = await render(loaded, request);
   const room = loaded.contextWindow - prompt.tokens.length;
   if (room <= 0)
     throw new ModelError(400, "context_length_exceeded", `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length}.`);
   const asked = request.sampling?.maxTokens;
+  if (asked !== undefined && maxOutputTokens > 0 && asked > maxOutputTokens)
+    throw new ModelError(400, "invalid_value", `max_tokens is too large: ${asked}. The model '${loaded.id}' gives at most ${maxOutputTokens} completion tokens.`, "max_tokens");
   if (asked !== undefined && asked > room)
     throw new ModelError(
       400,
       "context_length_exceeded",
       `This model's maximum context length is ${loaded.contextWindow} tokens; the messages take ${prompt.tokens.length} and max_tokens asks for ${asked}.`,
     );
-  return { prompt, maxTokens: asked ?? room, decoding };
+  return { prompt, maxTokens: asked ?? (maxOutputTokens > 0 ? Math.min(room, maxOutputTokens) : room), decoding };
 }
 
 async function render(loaded: LoadedModel, request: ChatRequest): Promise<{ prompt: RenderedPrompt; decoding: Decoding }> {

@@ -15,6 +15,7 @@ export function llmStatus(catalog: ModelCatalog, startedUnixMs: number, draining
       models: models.map((m) => ({
         id: m.id,
         contextWindow: m.contextWindow,
+        maxOutputTokens: m.maxOutputTokens,
         loaded: m.state === "loaded",
         ownedBy: "switchyard",
         state: m.state,
