@@ -1,19 +1,17 @@
 /**
  * @module Opens the Store on Node: node-postgres when DATABASE_URL is set, PGlite (real
- * Postgres in WASM) under the data folder otherwise, or in memory for tests. Migrations run
- * at start, under an advisory lock so gateways starting together do not race.
+ * Postgres in WASM) under the data folder otherwise, or in memory for tests; PGlite runs in a
+ * worker thread (pglite-thread.ts), off the gateway's event loop. Migrations run at start,
+ * under an advisory lock so gateways starting together do not race.
  */
 import { mkdirSync } from "node:fs";
-import { join } from "node:path";
-import { PGlite } from "@electric-sql/pglite";
 import { migrationsFolder } from "@switchyard/drizzle/migrations";
 import * as schema from "@switchyard/drizzle/schema";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
 import { migrate as migratePg } from "drizzle-orm/node-postgres/migrator";
-import { drizzle as drizzlePglite } from "drizzle-orm/pglite";
-import { migrate as migratePglite } from "drizzle-orm/pglite/migrator";
 import pg from "pg";
 import { DrizzleStore } from "./drizzle-store.ts";
+import { PgliteThread } from "./pglite-thread.ts";
 import type { Store } from "./store.ts";
 
 const MIGRATION_LOCK = 727_001;
@@ -46,13 +44,13 @@ async function openPostgres(url: string): Promise<Store> {
 }
 
 async function openPglite(dir: string): Promise<Store> {
-  let client: PGlite;
-  if (dir === "memory") client = new PGlite();
-  else {
-    mkdirSync(dir, { recursive: true });
-    client = new PGlite(join(dir));
+  if (dir !== "memory") mkdirSync(dir, { recursive: true });
+  const thread = await PgliteThread.start(dir);
+  try {
+    await thread.migrate(migrationsFolder);
+  } catch (err) {
+    await thread.close();
+    throw err;
   }
-  const db = drizzlePglite(client, { schema });
-  await migratePglite(db, { migrationsFolder });
-  return new DrizzleStore(db, "pglite", () => client.close());
+  return new DrizzleStore(thread.drizzle(), "pglite", () => thread.close());
 }
