@@ -53,6 +53,11 @@ export interface NormalizedChatRequest {
   keepAliveMs?: number | undefined;
   /** Other OpenAI parameters (penalties, logit_bias…) passed on to OpenAI-compatible upstreams. */
   passthrough: Record<string, unknown>;
+  /**
+   * The wire format the client reads, when a provider speaking it may hand its reply through as
+   * bytes ("openai-chat": /v1/chat/completions). Unset: the reply is translated from events.
+   */
+  wire?: "openai-chat" | undefined;
   /** A legacy text completion (/v1/completions): the prompt as is, no chat template; messages is empty. */
   rawPrompt?: string | undefined;
   /**

@@ -14,6 +14,7 @@ export class CallRecord {
 
   observe(e: ChatEvent): void {
     if (e.type === "accepted") this.#prompt = e.promptTokens ?? this.#prompt;
+    else if (e.type === "wire") this.#firstTokenAt ??= performance.now();
     else if (e.type === "token" || e.type === "tool_call") {
       this.#firstTokenAt ??= performance.now();
       if (e.type === "token") {

@@ -3,7 +3,7 @@ import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { parseChatRequest } from "../openai/chat-request.ts";
-import { type CompletionMeta, collectCompletion, completionChunks } from "../openai/chat-response.ts";
+import { type CompletionMeta, collectCompletion, collectWire, completionChunks, wireChunks } from "../openai/chat-response.ts";
 import { sseStream } from "../sse/sse-stream.ts";
 import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
@@ -14,12 +14,17 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const request = parseChatRequest(body);
   const { first, events } = await startRoutedChat(c, request, conversationIdOf(c, body));
   const meta: CompletionMeta = { id: `chatcmpl-${c.var.requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
-  if (!request.stream) return c.json(await collectCompletion(first, events, meta));
+  // The lean path: an OpenAI-compatible upstream's reply goes through as its own bytes.
+  const wire = first?.type === "accepted" && first.wire === true;
+  if (!request.stream) {
+    if (wire) return c.body(await collectWire(events), 200, { "content-type": "application/json" });
+    return c.json(await collectCompletion(first, events, meta));
+  }
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
   return c.body(
     sseStream({
-      events: withCleanup(completionChunks(first, events, meta, request.includeUsage), events),
+      events: withCleanup<unknown>(wire ? wireChunks(events) : completionChunks(first, events, meta, request.includeUsage), events),
       onError: (err) => {
         const e = GatewayError.from(err);
         c.var.log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);

@@ -30,7 +30,8 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     const conversation = await store.getConversation(conversationId, key?.id ?? null);
     if (!conversation) throw notFound("No such conversation.");
     const history = await store.messages(conversationId);
-    request = { ...request, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
+    // The reply's text is stored with the conversation: it must be read, not passed through as bytes.
+    request = { ...request, wire: undefined, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
   }
   const record = new CallRecord(c.var.startedAt);
   const finish = (outcome: Outcome, status: number, target: string) => {

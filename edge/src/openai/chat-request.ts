@@ -105,6 +105,7 @@ export function parseChatRequest(body: unknown): NormalizedChatRequest {
     user: r.user ?? undefined,
     keepAliveMs: r.keep_alive == null ? undefined : parseKeepAlive(r.keep_alive),
     passthrough,
+    wire: "openai-chat",
   };
 }
 

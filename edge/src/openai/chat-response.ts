@@ -129,3 +129,17 @@ export async function* completionChunks(first: ChatEvent | undefined, events: Ev
   if (includeUsage)
     yield { id: meta.id, object: "chat.completion.chunk" as const, created: meta.created, model: meta.model, system_fingerprint: null, choices: [], usage: u };
 }
+
+/** A wire reply (the upstream's own bytes): its body, once the events are drained (accounting sees them all). */
+export async function collectWire(events: Events): Promise<Uint8Array<ArrayBuffer>> {
+  const parts: Uint8Array[] = [];
+  for (let next = await events.next(); !next.done; next = await events.next()) if (next.value.type === "wire") parts.push(next.value.bytes);
+  // Bytes off a fetch body are never backed by shared memory.
+  if (parts.length === 1) return parts[0] as Uint8Array<ArrayBuffer>;
+  return new Uint8Array(Buffer.concat(parts));
+}
+
+/** A streamed wire reply: the upstream's events as they came (the SSE encoder adds the closing [DONE]). */
+export async function* wireChunks(events: Events): AsyncGenerator<Uint8Array, void, undefined> {
+  for (let next = await events.next(); !next.done; next = await events.next()) if (next.value.type === "wire") yield next.value.bytes;
+}

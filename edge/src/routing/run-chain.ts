@@ -27,7 +27,9 @@ export interface StartedChat {
 export async function startChat(chain: Target[], request: NormalizedChatRequest, ctx: ChatCallContext, log: Logger): Promise<StartedChat> {
   for (let i = 0; ; i++) {
     const target = chain[i]!;
-    const events = target.provider.chat(withDefaults({ ...request, model: target.upstreamModel }, target.params), ctx);
+    // A reply passed through as bytes names the upstream's model: only where that is the name asked for.
+    const wire = target.upstreamModel === request.model ? request.wire : undefined;
+    const events = target.provider.chat(withDefaults({ ...request, model: target.upstreamModel, wire }, target.params), ctx);
     try {
       const first = await events.next();
       return { target, first: first.done ? undefined : first.value, events };

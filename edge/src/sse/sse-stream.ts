@@ -1,6 +1,6 @@
 /**
  * @module The one SSE encoder: an async iterable of JSON-able events becomes a byte stream of
- * `data:` frames ending in `data: [DONE]`. Pull-based, so a slow client slows the producer,
+ * `data:` frames ending in `data: [DONE]` (bytes pass as they are: an upstream's own events). Pull-based, so a slow client slows the producer,
  * and a client that goes away cancels it (which cancels the generation upstream).
  */
 
@@ -34,7 +34,7 @@ export function sseStream({ events, onError, namedEvents = false }: SseSource): 
             finished = true;
             if (!namedEvents) controller.enqueue(DONE);
             controller.close();
-          } else controller.enqueue(frame(next.value));
+          } else controller.enqueue(next.value instanceof Uint8Array ? next.value : frame(next.value));
         } catch (err) {
           finished = true;
           controller.enqueue(frame(onError(err)));

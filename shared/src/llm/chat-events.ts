@@ -6,8 +6,13 @@
 export type FinishReason = "stop" | "length" | "tool_calls" | "content_filter";
 
 export type ChatEvent =
-  /** The target took the request; nothing was sent to the client before this. */
-  | { type: "accepted"; workerId?: string; promptTokens?: number }
+  /**
+   * The target took the request; nothing was sent to the client before this. `wire`: the
+   * reply follows as `wire` events, the upstream's own bytes in the client's format.
+   */
+  | { type: "accepted"; workerId?: string; promptTokens?: number; wire?: boolean }
+  /** A piece of the upstream's reply as it came (a whole JSON body, or one SSE event), to forward unchanged. */
+  | { type: "wire"; bytes: Uint8Array }
   | { type: "token"; text: string; count: number }
   /** A piece of a tool call: id and name come first, arguments in fragments. */
   | { type: "tool_call"; index: number; id?: string; name?: string; arguments: string }

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
-import { chunkEvents, completionEvents } from "./events.ts";
+import { jsonReply, streamReply } from "./reply.ts";
 import { toOpenAIParams } from "./request.ts";
 import { textCompletionEvents, toCompletionParams } from "./text-completion.ts";
 
@@ -49,34 +49,26 @@ export class OpenAICompatibleProvider implements Provider {
       return;
     }
     const params = toOpenAIParams(request);
-    if (!request.stream) {
-      let completion: OpenAI.Chat.Completions.ChatCompletion;
-      try {
-        completion = await client.chat.completions.create(params, opts);
-      } catch (err) {
-        throw upstreamError(err, info);
-      }
-      yield { type: "accepted" };
-      yield* completionEvents(completion);
-      return;
-    }
-    let stream: AsyncIterable<OpenAI.Chat.Completions.ChatCompletionChunk>;
+    // The client speaks this upstream's own format: its bytes can go through as they are.
+    const wire = request.wire === "openai-chat";
+    let response: Response;
     try {
-      // Usage is always asked for (the gateway accounts for it); the client sees it only if it asked.
-      stream = await client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts);
+      // Usage is always asked for on streams (the gateway accounts for it); the client sees it only if it asked.
+      response = await (request.stream
+        ? client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts)
+        : client.chat.completions.create(params, opts)
+      ).asResponse();
     } catch (err) {
       throw upstreamError(err, info);
     }
-    yield { type: "accepted" };
-    const state: { finish: FinishReason | undefined } = { finish: undefined };
+    yield { type: "accepted", ...(wire ? { wire } : {}) };
     try {
-      for await (const chunk of stream) yield* chunkEvents(chunk, state);
+      if (!request.stream) yield* jsonReply(response, wire);
+      else if (!response.body) throw new Error("the stream has no body");
+      else yield* streamReply(response.body, wire ? { clientWantsUsage: request.includeUsage } : undefined);
     } catch (err) {
       throw upstreamError(err, info);
     }
-    // The SDK ends quietly when the connection closes early; a reply without a finish reason is cut short.
-    if (!state.finish) throw upstreamError(new Error("the stream ended before a finish_reason"), info);
-    yield { type: "done", finishReason: state.finish };
   }
 
   /** A legacy text completion, forwarded to the upstream's /v1/completions. */
