@@ -24,7 +24,7 @@ export interface StreamCallOptions {
 export interface SequencedChunk {
   seq: number;
   kind:
-    | { case: "error"; value: { code: string; message: string; status: number } }
+    | { case: "error"; value: { code: string; message: string; status: number; param?: string } }
     | { case: "heartbeat"; value: unknown }
     | { case: "done"; value: unknown }
     | { case: string | undefined; value?: unknown };
@@ -127,10 +127,10 @@ export async function* streamedRequest<C extends SequencedChunk>(bus: Bus, o: St
   }
 }
 
-type ErrorValue = { code: string; message: string; status: number };
+type ErrorValue = { code: string; message: string; status: number; param?: string };
 
 function workerError(e: ErrorValue): GatewayError {
-  return GatewayError.fromStatus(e.status >= 400 ? e.status : 500, e.message || "worker error", e.code || "worker_error");
+  return GatewayError.fromStatus(e.status >= 400 ? e.status : 500, e.message || "worker error", e.code || "worker_error", e.param || null);
 }
 
 function protocolError(message: string): GatewayError {
