@@ -44,7 +44,7 @@ export function float32Bytes(values: Float32Array): Uint8Array {
   if (LITTLE_ENDIAN) return new Uint8Array(values.buffer, values.byteOffset, values.byteLength);
   const out = new Uint8Array(values.length * 4);
   const view = new DataView(out.buffer);
-  values.forEach((v, i) => view.setFloat32(i * 4, v, true));
+  for (let i = 0; i < values.length; i++) view.setFloat32(i * 4, values[i]!, true);
   return out;
 }
 

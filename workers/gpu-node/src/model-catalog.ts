@@ -8,6 +8,7 @@
 import { readdir, stat } from "node:fs/promises";
 import { join } from "node:path";
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import { modelCapabilities } from "./capabilities.ts";
 import { estimateMemory, loadModel, type LoadedModel } from "./load-model.ts";
 import { validateGguf } from "./gguf/validate-gguf.ts";
 import { modelIdFromPath } from "./model-id.ts";
@@ -40,6 +41,8 @@ export class ModelError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
+    /** The request parameter at fault, e.g. "input[3]". */
+    readonly param = "",
   ) {
     super(message);
   }
@@ -57,6 +60,12 @@ export interface CatalogModel {
   lastUsedUnixMs: number;
   keepAliveMs: number;
   tokensPerSecond: number;
+  /** What the model serves ("chat", "completions", "embeddings"), from its GGUF metadata. */
+  capabilities: string[];
+  /** Length of its embedding vectors; 0 when it does not embed. */
+  embeddingDimensions: number;
+  /** Tokens in its vocabulary: token inputs must stay below. */
+  vocabSize: number;
   loaded: LoadedModel | undefined;
   loading: Promise<LoadedModel> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
@@ -130,7 +139,8 @@ export class ModelCatalog {
     const summary = await validateGguf(path);
     const wanted = this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192);
     const contextWindow = Math.min(wanted, summary.contextLength);
-    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, summary.fileBytes);
+    const { capabilities, embeddingDimensions } = modelCapabilities(summary);
+    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, embeddingDimensions > 0, summary.fileBytes);
     return {
       id,
       path,
@@ -143,6 +153,9 @@ export class ModelCatalog {
       lastUsedUnixMs: 0,
       keepAliveMs: this.options.keepAliveMs,
       tokensPerSecond: 0,
+      capabilities,
+      embeddingDimensions,
+      vocabSize: summary.tokenCount,
       loaded: undefined,
       loading: undefined,
       idleTimer: undefined,
@@ -222,6 +235,7 @@ export class ModelCatalog {
         contextSize: m.contextWindow,
         slots: m.slotsTotal,
         threads: this.options.threads,
+        embeddings: m.embeddingDimensions > 0,
         onProgress: (p) => {
           if (p >= logged + 0.25 && p < 1) {
             logged = p;
