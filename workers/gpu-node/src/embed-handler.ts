@@ -40,7 +40,7 @@ export async function serveEmbed(d: EmbedHandlerDeps, msg: BusMsg): Promise<void
     if (d.draining()) throw new ModelError(503, "worker_draining", "This worker is shutting down and takes no new requests.");
     const known = d.catalog.get(request.model);
     if (known && known.embeddingDimensions === 0)
-      throw new ModelError(400, "model_not_embedding", `The model '${request.model}' does not serve embeddings (its file declares no pooling type).`, "model");
+      throw new ModelError(400, "unsupported_model", `The model '${request.model}' does not serve embeddings (its file declares no pooling type).`, "model");
     model = d.catalog.reserve(request.model);
   } catch (err) {
     const e = err instanceof ModelError ? err : new ModelError(500, "internal_error", (err as Error).message);
@@ -87,9 +87,9 @@ export async function serveEmbed(d: EmbedHandlerDeps, msg: BusMsg): Promise<void
 async function run(d: EmbedHandlerDeps, model: CatalogModel, loaded: LoadedModel, request: EmbedRequest, sender: EmbedSender, signal: AbortSignal): Promise<string> {
   if (signal.aborted) return sendAbortReason(d, signal, sender, request.requestId);
   const embedding = loaded.embedding;
-  if (!embedding) throw new ModelError(400, "model_not_embedding", `The model '${model.id}' does not serve embeddings.`, "model");
+  if (!embedding) throw new ModelError(400, "unsupported_model", `The model '${model.id}' does not serve embeddings.`, "model");
   if (request.dimensions > model.embeddingDimensions)
-    throw new ModelError(400, "invalid_dimensions", `dimensions must be at most ${model.embeddingDimensions} for '${model.id}'.`, "dimensions");
+    throw new ModelError(400, "unsupported_dimensions", `dimensions must be at most ${model.embeddingDimensions} for '${model.id}'.`, "dimensions");
   const inputs = prepareInputs(embedding, request, { contextWindow: loaded.contextWindow, vocabSize: model.vocabSize });
   await embedAll(embedding, inputs.tokens, request.dimensions, signal, (index, vector) => sender.vector(index, vector));
   if (signal.aborted) return sendAbortReason(d, signal, sender, request.requestId);
