@@ -4,11 +4,14 @@ import type { ModelCard, Provider } from "../providers/provider.ts";
 import { ModelRouter } from "./resolve-target.ts";
 import { parseRouteConfig } from "./route-config.ts";
 
-/** Providers that only have a name and (for local) a model list: routing never calls chat(). */
+/** Providers that only have a name and (for local) a model list: routing never calls chat() or embed(). */
 const provider = (name: string, models: string[] = []): Provider => ({
   name,
   listModels: (): ModelCard[] => models.map((id) => ({ id, ownedBy: name, createdUnixMs: 0, contextWindow: 2048 })),
   chat: () => {
+    throw new Error("not called in routing tests");
+  },
+  embed: () => {
     throw new Error("not called in routing tests");
   },
 });
