@@ -11,6 +11,7 @@ import type { GatewayDeps } from "./deps.ts";
 import { anthropicErrorBody } from "./anthropic-api/anthropic-error.ts";
 import { chatCompletions } from "./handlers/chat-completions.ts";
 import { chatPage, pageAsset } from "./handlers/chat-page.ts";
+import { embeddings } from "./handlers/embeddings.ts";
 import { health, ready } from "./handlers/health.ts";
 import { createKey, listKeys, patchKey, revokeKey } from "./handlers/admin-keys.ts";
 import { createConversation, deleteConversation, getConversation, listConversations, titleConversation } from "./handlers/conversations.ts";
@@ -51,6 +52,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.get("/v1/models", listModels);
   app.get("/v1/models/:model{.+}", getModel);
   app.post("/v1/chat/completions", limit, chatCompletions);
+  app.post("/v1/embeddings", limit, embeddings);
   app.post("/v1/messages", limit, messages);
   app.post("/v1/audio/speech", limit, speech);
   app.get("/v1/audio/voices", listVoices);
