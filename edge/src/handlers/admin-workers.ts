@@ -24,6 +24,8 @@ export const workerView = (w: WorkerStatus) => ({
     state: m.state || (m.loaded ? "loaded" : "available"),
     slots: { total: m.slotsTotal, busy: m.slotsBusy },
     context_window: m.contextWindow,
+    capabilities: m.capabilities,
+    ...(m.embeddingDimensions > 0 ? { embedding_dimensions: m.embeddingDimensions } : {}),
     memory_bytes: m.memoryBytes,
     tokens_per_second: Math.round(m.tokensPerSecond),
     keep_alive_ms: m.keepAliveMs,

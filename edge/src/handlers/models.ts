@@ -10,6 +10,8 @@ const toOpenAI = (m: ModelCard) => ({
   created: Math.floor(m.createdUnixMs / 1000),
   owned_by: m.ownedBy,
   ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
+  ...(m.capabilities === undefined ? {} : { capabilities: m.capabilities }),
+  ...(m.embeddingDimensions === undefined ? {} : { embedding_dimensions: m.embeddingDimensions }),
 });
 
 /** Live local models first; a configured name that a worker also serves is listed once. */

@@ -42,6 +42,8 @@ export class LocalPoolProvider implements Provider {
       ownedBy: m.ownedBy,
       createdUnixMs: m.createdUnixMs,
       contextWindow: m.contextWindow,
+      capabilities: m.capabilities,
+      ...(m.embeddingDimensions > 0 ? { embeddingDimensions: m.embeddingDimensions } : {}),
     }));
   }
 

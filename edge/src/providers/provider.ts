@@ -17,6 +17,10 @@ export interface ModelCard {
   ownedBy: string;
   createdUnixMs: number;
   contextWindow: number | undefined;
+  /** Local models: what they serve ("chat", "completions", "embeddings"). */
+  capabilities?: string[];
+  /** Local models that embed: the length of their vectors. */
+  embeddingDimensions?: number;
 }
 
 export interface Provider {
