@@ -12,7 +12,7 @@ export const MAX_INPUTS = 2048;
 export const EmbeddingsRequestSchema = z
   .object({
     model: z.string().min(1),
-    input: z.unknown(),
+    input: z.unknown().optional(),
     encoding_format: z.enum(["float", "base64"]).default("float"),
     dimensions: z.number().int().positive().optional(),
     user: z.string().optional(),

@@ -27,6 +27,9 @@ describe("embed codec", () => {
     new DataView(bytes.buffer).setFloat32(1, 1.25, true);
     new DataView(bytes.buffer).setFloat32(5, -4, true);
     expect([...bytesToFloat32(bytes.subarray(1))]).toEqual([1.25, -4]);
+    // NATS hands over Node Buffers, whose slice() is a view, not a copy.
+    const pooled = Buffer.concat([Buffer.alloc(1), Buffer.from(bytes.subarray(1))]);
+    expect([...bytesToFloat32(pooled.subarray(1))]).toEqual([1.25, -4]);
   });
 
   it("sizes chunks so 64 vectors of 4096 floats stay under a 1 MB bus payload", () => {

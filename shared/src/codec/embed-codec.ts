@@ -56,7 +56,8 @@ export function bytesToFloat32(bytes: Uint8Array): Float32Array {
     return Float32Array.from({ length: bytes.byteLength / 4 }, (_, i) => view.getFloat32(i * 4, true));
   }
   if (bytes.byteOffset % 4 === 0) return new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
-  return new Float32Array(bytes.slice().buffer);
+  // A copy of its own (not slice(): on a Node Buffer, which NATS delivers, slice() is a view).
+  return new Float32Array(new Uint8Array(bytes).buffer);
 }
 
 /** Room a chunk takes besides its vectors (request id, seq, tags), generously. */
