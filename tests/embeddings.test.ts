@@ -169,6 +169,13 @@ describe.each(localKinds())("embeddings on a local model (%s)", (kind) => {
     await expect(client.embeddings.create({ model: MODEL, input: "" })).rejects.toBeInstanceOf(OpenAI.BadRequestError);
   });
 
+  it("answers 413 for inputs that do not fit one bus message, saying how big they are", async () => {
+    const res = await post(stack.url, { model: MODEL, input: Array.from({ length: 300 }, (_, i) => `${i} ${"water ".repeat(700)}`) });
+    expect(res.status).toBe(413);
+    expect(res.json.error).toMatchObject({ type: "invalid_request_error", code: "payload_too_large" });
+    expect(res.json.error.message).toMatch(/at most \d+ bytes per message/);
+  });
+
   it("falls back as the route allows", async () => {
     const res = await client.embeddings.create({ model: "emb-fallback", input: "hello", encoding_format: "float" });
     const direct = await client.embeddings.create({ model: MODEL, input: "hello", encoding_format: "float" });
