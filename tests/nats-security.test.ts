@@ -48,7 +48,8 @@ describe("NATS with credentials and subject permissions", () => {
   });
 
   it("serves embeddings with the same permissions, on the worker's subject and on the model's queue group", async () => {
-    for (const dispatch of [{}, { SY_DISPATCH: "queue-group" }]) {
+    const dispatches: Array<Record<string, string>> = [{}, { SY_DISPATCH: "queue-group" }];
+    for (const dispatch of dispatches) {
       const other = await startGateway(nats.url, P, { NATS_USER: "edge", NATS_PASSWORD: "edge-pass", ...dispatch });
       try {
         await waitFor(() => other.gateway.registry.workers().length === 1, 10_000, 50);
