@@ -9,9 +9,9 @@ const toOpenAI = (m: ModelCard) => ({
   object: "model" as const,
   created: Math.floor(m.createdUnixMs / 1000),
   owned_by: m.ownedBy,
-  ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
   ...(m.capabilities === undefined ? {} : { capabilities: m.capabilities }),
   ...(m.embeddingDimensions === undefined ? {} : { embedding_dimensions: m.embeddingDimensions }),
+  ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
 });
 
 /** Live local models first; a configured name that a worker also serves is listed once. */

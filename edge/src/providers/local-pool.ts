@@ -41,9 +41,9 @@ export class LocalPoolProvider implements Provider {
       id: m.id,
       ownedBy: m.ownedBy,
       createdUnixMs: m.createdUnixMs,
-      contextWindow: m.contextWindow,
       capabilities: m.capabilities,
       ...(m.embeddingDimensions > 0 ? { embeddingDimensions: m.embeddingDimensions } : {}),
+      contextWindow: m.contextWindow,
     }));
   }
 

@@ -16,11 +16,11 @@ export interface ModelCard {
   id: string;
   ownedBy: string;
   createdUnixMs: number;
-  contextWindow: number | undefined;
   /** Local models: what they serve ("chat", "completions", "embeddings"). */
   capabilities?: string[];
   /** Local models that embed: the length of their vectors. */
   embeddingDimensions?: number;
+  contextWindow: number | undefined;
 }
 
 export interface Provider {

@@ -24,7 +24,7 @@ export interface StreamCallOptions {
 export interface SequencedChunk {
   seq: number;
   kind:
-    | { case: "error"; value: { code: string; message: string; status: number; param?: string } }
+    | { case: "error"; value: ErrorValue }
     | { case: "heartbeat"; value: unknown }
     | { case: "done"; value: unknown }
     | { case: string | undefined; value?: unknown };

@@ -41,7 +41,7 @@ export class ModelError extends Error {
     readonly status: number,
     readonly code: string,
     message: string,
-    /** The request parameter at fault, e.g. "input[3]". */
+    /** The request field at fault, when one is (OpenAI's `param`). */
     readonly param = "",
   ) {
     super(message);

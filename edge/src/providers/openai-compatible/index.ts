@@ -40,6 +40,24 @@ export class OpenAICompatibleProvider implements Provider {
     return this.options.models();
   }
 
+  async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
+    const client = this.#client;
+    if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
+    const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
+    let reply: unknown;
+    try {
+      // Asked for base64 explicitly, so the SDK hands the reply over as sent.
+      reply = await client.embeddings.create(toEmbeddingParams(request), { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } });
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
+    try {
+      return fromEmbeddingsReply(reply, inputCount(request.input));
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
+  }
+
   async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
     const client = this.#client;
     if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
@@ -74,23 +92,5 @@ export class OpenAICompatibleProvider implements Provider {
     // The SDK ends quietly when the connection closes early; a reply without a finish reason is cut short.
     if (!state.finish) throw upstreamError(new Error("the stream ended before a finish_reason"), info);
     yield { type: "done", finishReason: state.finish };
-  }
-
-  async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
-    const client = this.#client;
-    if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
-    const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
-    let reply: unknown;
-    try {
-      // Asked for base64 explicitly, so the SDK hands the reply over as sent.
-      reply = await client.embeddings.create(toEmbeddingParams(request), { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } });
-    } catch (err) {
-      throw upstreamError(err, info);
-    }
-    try {
-      return fromEmbeddingsReply(reply, inputCount(request.input));
-    } catch (err) {
-      throw upstreamError(err, info);
-    }
   }
 }

@@ -452,7 +452,7 @@ export type ErrorInfo = Message<"switchyard.v1.ErrorInfo"> & {
   status: number;
 
   /**
-   * The request parameter at fault, as OpenAI's error.param names it (e.g. "input[3]"); "" = none.
+   * The request field at fault, e.g. "max_tokens" (OpenAI's error `param`); empty when none.
    *
    * @generated from field: string param = 4;
    */
