@@ -8,6 +8,9 @@ import type { GgufSummary } from "./gguf/validate-gguf.ts";
 /** llama.cpp's pooling types that make one vector per input (LLAMA_POOLING_TYPE_MEAN, CLS, LAST). */
 const EMBEDDING_POOLING = new Set([1, 2, 3]);
 
+/** Whether a model with this `<arch>.pooling_type` (undefined: none declared) embeds. */
+export const poolsToOneVector = (poolingType: number | undefined): boolean => poolingType !== undefined && EMBEDDING_POOLING.has(poolingType);
+
 /** Encoder-only architectures in llama.cpp: they embed, they cannot generate text. */
 const ENCODER_ONLY = new Set(["bert", "nomic-bert", "nomic-bert-moe", "neo-bert", "jina-bert-v2", "jina-bert-v3", "modern-bert", "t5encoder"]);
 
@@ -27,7 +30,7 @@ export interface ModelCapabilities {
 export function modelCapabilities(summary: Pick<GgufSummary, "architecture" | "poolingType" | "causal" | "embeddingLength">): ModelCapabilities {
   const capabilities: string[] = [];
   if (summary.causal && !ENCODER_ONLY.has(summary.architecture)) capabilities.push("chat", "completions");
-  const embeds = summary.poolingType !== undefined && EMBEDDING_POOLING.has(summary.poolingType);
+  const embeds = poolsToOneVector(summary.poolingType);
   if (embeds) capabilities.push("embeddings");
   return { capabilities, embeddingDimensions: embeds ? summary.embeddingLength : 0 };
 }

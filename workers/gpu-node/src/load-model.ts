@@ -15,6 +15,7 @@ import {
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { SlotPool } from "@switchyard/shared/slot-pool";
+import { poolsToOneVector } from "./capabilities.ts";
 
 export interface LoadedModel {
   id: string;
@@ -84,12 +85,16 @@ export async function loadModel(llama: Llama, id: string, path: string, options:
 }
 
 /**
- * Memory of the model loaded with this context (weights, KV cache, graph), RAM and VRAM
- * together, as node-llama-cpp's own estimator sees it; the file size if it cannot tell.
+ * Memory of the model loaded with this context (weights, KV cache, graph; and the embedding
+ * context of a model that embeds), RAM and VRAM together, as node-llama-cpp's own estimator
+ * sees it; the file size if it cannot tell.
  */
-export async function estimateMemory(llama: Llama, path: string, contextSize: number, sequences: number, embeddings: boolean, fileBytes: number): Promise<number> {
+export async function estimateMemory(llama: Llama, path: string, contextSize: number, sequences: number, fileBytes: number): Promise<number> {
   try {
-    const insights = await GgufInsights.from(await readGgufFileInfo(path, { logWarnings: false }), llama);
+    const info = await readGgufFileInfo(path, { logWarnings: false });
+    const insights = await GgufInsights.from(info, llama);
+    // A model that embeds also gets an embedding context at load (loadModel).
+    const embeddings = poolsToOneVector(info.architectureMetadata.pooling_type);
     const gpuLayers = llama.gpu === false ? 0 : insights.totalLayers;
     const weights = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
     const context = await insights.estimateContextResourceRequirementsV2({ contextSize, sequences, modelGpuLayers: gpuLayers, flashAttention: false });

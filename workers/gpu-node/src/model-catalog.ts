@@ -139,8 +139,7 @@ export class ModelCatalog {
     const summary = await validateGguf(path);
     const wanted = this.options.contextSize > 0 ? this.options.contextSize : Math.min(summary.contextLength, 8192);
     const contextWindow = Math.min(wanted, summary.contextLength);
-    const { capabilities, embeddingDimensions } = modelCapabilities(summary);
-    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, embeddingDimensions > 0, summary.fileBytes);
+    const memoryBytes = await estimateMemory(this.llama, path, contextWindow, this.options.slots, summary.fileBytes);
     return {
       id,
       path,
@@ -153,8 +152,7 @@ export class ModelCatalog {
       lastUsedUnixMs: 0,
       keepAliveMs: this.options.keepAliveMs,
       tokensPerSecond: 0,
-      capabilities,
-      embeddingDimensions,
+      ...modelCapabilities(summary),
       vocabSize: summary.tokenCount,
       loaded: undefined,
       loading: undefined,
