@@ -4,14 +4,22 @@
  * float32 bytes as they came from the provider.
  */
 import { bytesToFloat32 } from "@switchyard/shared/codec/embed-codec";
+import { z } from "zod";
 import type { EmbeddingsResult } from "../embeddings/normalized.ts";
 
-export interface EmbeddingsResponse {
-  object: "list";
-  data: Array<{ object: "embedding"; index: number; embedding: number[] | string }>;
-  model: string;
-  usage: { prompt_tokens: number; total_tokens: number };
-}
+export const EmbeddingsResponseSchema = z.object({
+  object: z.literal("list"),
+  data: z.array(
+    z.object({
+      object: z.literal("embedding"),
+      index: z.number().int(),
+      embedding: z.union([z.array(z.number()), z.string().meta({ description: "base64 of the little-endian float32 values (encoding_format base64)." })]),
+    }),
+  ),
+  model: z.string(),
+  usage: z.object({ prompt_tokens: z.number().int(), total_tokens: z.number().int() }),
+});
+export type EmbeddingsResponse = z.infer<typeof EmbeddingsResponseSchema>;
 
 export function embeddingsResponse(result: EmbeddingsResult, model: string, format: "float" | "base64"): EmbeddingsResponse {
   return {
