@@ -1,7 +1,7 @@
 /**
  * NATS with credentials and per-role subject permissions, as the README documents them: the
  * gateway and a gpu-node log in with their own users (from NATS_USER / NATS_PASSWORD) and
- * serve a chat end to end with nothing more than those permissions, while a publish outside
+ * serve a chat and embeddings end to end with nothing more than those permissions, while a publish outside
  * a role's permissions is refused by the server and reaches nobody.
  */
 import { connect } from "@nats-io/transport-node";
@@ -18,7 +18,7 @@ const AUTH = [
   "authorization {",
   "  users = [",
   `    { user: edge, password: edge-pass, permissions: { publish: ["${P}.llm.>", "${P}.tts.>", "${P}.cancel.>", "_INBOX.>", "$JS.API.>"], subscribe: ["_INBOX.>", "${P}.status.*"] } }`,
-  `    { user: worker, password: worker-pass, permissions: { publish: ["_INBOX.>", "${P}.status.w-sec", "$KV.${P}_workers.w-sec", "$JS.API.>"], subscribe: ["${P}.llm.chat.>", "${P}.llm.worker.w-sec.>", "${P}.tts.speak.>", "${P}.cancel.>", "_INBOX.>"] } }`,
+  `    { user: worker, password: worker-pass, permissions: { publish: ["_INBOX.>", "${P}.status.w-sec", "$KV.${P}_workers.w-sec", "$JS.API.>"], subscribe: ["${P}.llm.chat.>", "${P}.llm.embed.>", "${P}.llm.worker.w-sec.>", "${P}.tts.speak.>", "${P}.cancel.>", "_INBOX.>"] } }`,
   `    { user: observer, password: observer-pass }`,
   "  ]",
   "}",
@@ -45,6 +45,20 @@ describe("NATS with credentials and subject permissions", () => {
     const r = await postRaw(gw.url, JSON.stringify({ model: "tiny", messages: [{ role: "user", content: "hi" }], max_tokens: 4 }));
     expect(r.status).toBe(200);
     expect(r.headers.get("x-switchyard-worker")).toBe("w-sec");
+  });
+
+  it("serves embeddings with the same permissions, on the worker's subject and on the model's queue group", async () => {
+    const dispatches: Array<Record<string, string>> = [{}, { SY_DISPATCH: "queue-group" }];
+    for (const dispatch of dispatches) {
+      const other = await startGateway(nats.url, P, { NATS_USER: "edge", NATS_PASSWORD: "edge-pass", ...dispatch });
+      try {
+        await waitFor(() => other.gateway.registry.workers().length === 1, 10_000, 50);
+        const res = await other.client.embeddings.create({ model: "tiny", input: ["hi", "there"], encoding_format: "float" });
+        expect(res.data.map((d) => d.embedding.length)).toEqual([64, 64]);
+      } finally {
+        await other.stop();
+      }
+    }
   });
 
   it("refuses a publish outside the role's permissions: an edge cannot pose as a worker", async () => {

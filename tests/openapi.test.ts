@@ -107,6 +107,26 @@ describe("GET /openapi.json", () => {
       ],
     },
     {
+      path: "/v1/embeddings",
+      schema: "EmbeddingsRequest",
+      bodies: [
+        ["a string", { model: "nobody-serves-this", input: "hi" }],
+        ["token arrays", { model: "nobody-serves-this", input: [[1, 2], [3]], encoding_format: "base64" }],
+        ["no input", { model: "nobody-serves-this" }],
+        ["a bad encoding", { model: "nobody-serves-this", input: "hi", encoding_format: "hex" }],
+      ],
+    },
+    {
+      path: "/v1/responses",
+      schema: "ResponseCreateRequest",
+      bodies: [
+        ["a string", { model: "nobody-serves-this", input: "hi" }],
+        ["items", { model: "nobody-serves-this", input: [{ role: "user", content: [{ type: "input_text", text: "hi" }] }, { type: "function_call", call_id: "c", name: "f", arguments: "{}" }, { type: "function_call_output", call_id: "c", output: "1" }] }],
+        ["no input", { model: "nobody-serves-this" }],
+        ["a bad temperature", { model: "nobody-serves-this", input: "hi", temperature: 5 }],
+      ],
+    },
+    {
       path: "/v1/conversations",
       schema: "CreateConversationRequest",
       bodies: [

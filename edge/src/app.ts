@@ -17,6 +17,7 @@ import { health, ready } from "./handlers/health.ts";
 import { createKey, listKeys, patchKey, revokeKey } from "./handlers/admin-keys.ts";
 import { createConversation, deleteConversation, getConversation, listConversations, titleConversation } from "./handlers/conversations.ts";
 import { messages } from "./handlers/messages.ts";
+import { embeddings } from "./handlers/embeddings.ts";
 import { listVoices, speech } from "./handlers/speech.ts";
 import { adminUsage, myUsage } from "./handlers/usage.ts";
 import { adminAuth } from "./middleware/admin-auth.ts";
@@ -63,6 +64,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.post("/v1/messages", limit, messages);
   app.post("/v1/audio/speech", limit, speech);
   app.get("/v1/audio/voices", listVoices);
+  app.post("/v1/embeddings", limit, embeddings);
   app.get("/v1/usage", myUsage);
   app.post("/v1/conversations", limit, createConversation);
   app.get("/v1/conversations", listConversations);

@@ -3,10 +3,10 @@
  * NATS when NATS_URL is set), with the demo model generated on first start.
  */
 import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
-import { readdir } from "node:fs/promises";
+import { readdir, readFile, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { gpuNodeConfig, type RunningGpuNode, startGpuNode } from "@switchyard/gpu-node";
-import { DEMO_MODEL_FILE, defaultModelsDir, writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
+import { buildTinyLlamaGguf, DEMO_MODEL_FILE, defaultModelsDir, writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
 import { type RunningTtsNode, startTtsNode, ttsNodeConfig } from "@switchyard/tts-node";
 import { writeDemoVoice } from "@switchyard/tts-node/demo-voice/write-demo-voice";
 import type { Bus } from "@switchyard/shared/bus/bus";
@@ -38,9 +38,21 @@ export async function ensureDemoVoice(voicesDir: string, log: Logger): Promise<v
   log.info(`generated demo voice ${files.dir}`);
 }
 
-/** Writes the demo model when the models folder has no .gguf yet. */
+/**
+ * Writes the demo model when the models folder has no .gguf yet, and brings one written
+ * before the demo model could embed (byte for byte that older file, never anyone else's) up
+ * to date.
+ */
 export async function ensureDemoModel(modelsDir: string, log: Logger): Promise<void> {
   const existing = await readdir(modelsDir).catch(() => [] as string[]);
+  if (existing.includes(DEMO_MODEL_FILE)) {
+    const path = join(modelsDir, DEMO_MODEL_FILE);
+    const before = Buffer.from(buildTinyLlamaGguf({ seed: 42, pooling: "none" }));
+    if (before.equals(await readFile(path))) {
+      await writeFile(path, buildTinyLlamaGguf({ seed: 42 }));
+      log.info(`updated demo model ${path} (it now embeds too)`);
+    }
+  }
   if (existing.some((f) => f.toLowerCase().endsWith(".gguf"))) return;
   const path = await writeTinyLlamaGguf(join(modelsDir, DEMO_MODEL_FILE), { seed: 42 });
   log.info(`generated demo model ${path}`);

@@ -19,7 +19,7 @@ import { createCloudProviders } from "./providers/cloud-providers.ts";
 import { LocalPoolProvider } from "./providers/local-pool.ts";
 import { LocalSpeech, parseVoiceMap } from "./providers/local-speech.ts";
 import { ModelRouter } from "./routing/resolve-target.ts";
-import { dispatchModes, emptyRouteConfig, type RouteConfig, resumeAttempts } from "./routing/route-config.ts";
+import { dispatchModes, emptyRouteConfig, matryoshkaModels, type RouteConfig, resumeAttempts } from "./routing/route-config.ts";
 import { GatewayMetrics } from "./metrics/gateway-metrics.ts";
 import { PoolDispatcher } from "./pool/pool-dispatcher.ts";
 
@@ -72,6 +72,7 @@ export function createGateway(parts: GatewayParts): Gateway {
     idleTimeoutMs: config.workerIdleTimeoutMs,
     dispatchMode: dispatchModes(routeConfig, config.dispatch),
     resumeAttempts: resumeAttempts(routeConfig, config.resumeAttempts),
+    matryoshka: matryoshkaModels(routeConfig),
   });
   const cloud = createCloudProviders(
     env,

@@ -1,9 +1,9 @@
 /**
  * @module OpenAI chat completions on the wire, as the API reference shows them: a completion
  * body, a streamed reply chunk by chunk (with the usage chunk of include_usage), streamed
- * tool calls, and error bodies.
+ * tool calls, error bodies, and embeddings (float arrays, or base64 of little-endian float32).
  */
-import type { Scripted, SseEvent } from "./fake-upstream.ts";
+import type { RecordedRequest, Scripted, SseEvent } from "./fake-upstream.ts";
 
 const base = (model: string) => ({ id: "chatcmpl-B9MHDbslfkBeAs8l4bebGdFOJ6PeG", created: 1741570283, model, system_fingerprint: "fp_44709d6fcb" });
 
@@ -77,4 +77,46 @@ export function openaiToolCallCompletion(model: string, name: string, args: stri
 
 export function openaiError(status: number, message: string, type: string, code: string | null, headers: Record<string, string> = {}): Scripted {
   return { kind: "json", status, headers, body: { error: { message, type, param: null, code } } };
+}
+
+/** A vector the fake upstream gives an input: the same input always gets the same vector. */
+export function fakeVector(input: unknown, dimensions: number): Float32Array {
+  let h = 2166136261;
+  for (const ch of JSON.stringify(input)) h = Math.imul(h ^ ch.charCodeAt(0), 16777619) >>> 0;
+  const v = new Float32Array(dimensions);
+  for (let i = 0; i < dimensions; i++) {
+    h = Math.imul(h ^ (h >>> 13), 0x5bd1e995) >>> 0;
+    v[i] = (h / 0xffffffff) * 2 - 1;
+  }
+  return v;
+}
+
+/** OpenAI's embeddings reply: a list of embedding objects, each a float array or base64 of its little-endian float32 bytes. */
+export function openaiEmbeddings(model: string, vectors: Float32Array[], opts: { base64: boolean; promptTokens: number }): Scripted {
+  return {
+    kind: "json",
+    body: {
+      object: "list",
+      data: vectors.map((v, index) => ({
+        object: "embedding",
+        index,
+        embedding: opts.base64 ? Buffer.from(v.buffer, v.byteOffset, v.byteLength).toString("base64") : Array.from(v),
+      })),
+      model,
+      usage: { prompt_tokens: opts.promptTokens, total_tokens: opts.promptTokens },
+    },
+  };
+}
+
+/** What OpenAI answers a recorded embeddings request: one fakeVector per input (1536 long, or `dimensions`), in the format asked, ~4 characters a token. */
+export function openaiEmbeddingsFor(req: RecordedRequest): Scripted {
+  const body = req.body as { model?: string; input?: unknown; encoding_format?: string; dimensions?: number };
+  const raw = body.input;
+  const inputs: unknown[] = typeof raw === "string" || (Array.isArray(raw) && typeof raw[0] === "number") ? [raw] : Array.isArray(raw) ? raw : [];
+  const tokens = inputs.reduce<number>((n, x) => n + (typeof x === "string" ? Math.ceil(x.length / 4) : Array.isArray(x) ? x.length : 0), 0);
+  return openaiEmbeddings(
+    String(body.model),
+    inputs.map((x) => fakeVector(x, body.dimensions ?? 1536)),
+    { base64: body.encoding_format === "base64", promptTokens: tokens },
+  );
 }

@@ -9,7 +9,7 @@ import { parseRouteConfig } from "../../edge/src/routing/route-config.ts";
 import { type NodeServer, serveNode } from "../../edge/src/serve-node.ts";
 import { openStore } from "../../edge/src/store/open-store.ts";
 import type { Store } from "../../edge/src/store/store.ts";
-import { openaiCompletion } from "../fakes/openai-wire.ts";
+import { openaiCompletion, openaiEmbeddingsFor } from "../fakes/openai-wire.ts";
 import { anthropicMessage } from "../fakes/anthropic-wire.ts";
 import { type FakeUpstream, startFakeUpstream } from "../fakes/fake-upstream.ts";
 
@@ -43,7 +43,9 @@ export interface CloudFakes {
 }
 
 export async function startCloudFakes(): Promise<CloudFakes> {
-  const openai = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake OpenAI."));
+  const openai = await startFakeUpstream((req) =>
+    req.path.endsWith("/embeddings") ? openaiEmbeddingsFor(req) : openaiCompletion(String(req.body.model), "Hello from the fake OpenAI."),
+  );
   const anthropic = await startFakeUpstream((req) => anthropicMessage(String(req.body.model), "Hello from the fake Anthropic."));
   const groq = await startFakeUpstream((req) => openaiCompletion(String(req.body.model), "Hello from the fake Groq."));
   return {

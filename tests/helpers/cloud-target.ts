@@ -55,7 +55,9 @@ export async function startCloudTargets(kind: TargetKind, env: Record<string, st
 
 async function nodeTarget(kind: DbKind, store: Store, env: Record<string, string>): Promise<CloudTarget> {
   const lines: string[] = [];
-  const gw = await startCloudGateway({ store, env, log: createLogger("test", (line) => lines.push(line)) });
+  // The routing config as the Workers build takes it (SWITCHYARD_ROUTES), so one env serves both runtimes.
+  const routes: unknown = env.SWITCHYARD_ROUTES ? JSON.parse(env.SWITCHYARD_ROUTES) : undefined;
+  const gw = await startCloudGateway({ store, env, routes, log: createLogger("test", (line) => lines.push(line)) });
   return {
     kind,
     url: gw.url,

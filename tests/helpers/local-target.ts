@@ -27,6 +27,8 @@ export interface LocalTarget {
   activeRequests(): Promise<number>;
   /** Slots of `model` the gpu-node holds now. */
   reservedSlots(model: string): Promise<number>;
+  /** Requests the gpu-node has finished with this outcome ("complete", "cancelled", …), chat and embeddings. */
+  finishedRequests(outcome: string): Promise<number>;
   /** The tts-node's syntheses running now, and stopped by a cancel so far. */
   speech(): Promise<{ active: number; cancelled: number }>;
   /** Waits until the usage and conversation writes of past requests have landed. */
@@ -34,14 +36,18 @@ export interface LocalTarget {
   stop(): Promise<void>;
 }
 
-export async function startLocalTarget(kind: LocalKind, env: Record<string, string>): Promise<LocalTarget> {
+/** `modelsDir`: the worker's models (default the suite's one generated model). */
+export async function startLocalTarget(kind: LocalKind, env: Record<string, string>, opts: { modelsDir?: string } = {}): Promise<LocalTarget> {
+  const modelsDir = opts.modelsDir ?? inject("modelsDir");
   if (kind === "in-process" || kind === "nats") {
-    const stack = await startTestStack({ modelsDir: inject("modelsDir"), natsUrl: kind === "nats" ? inject("natsUrl") : undefined, env });
+    const stack = await startTestStack({ modelsDir, natsUrl: kind === "nats" ? inject("natsUrl") : undefined, env });
     return {
       url: stack.url,
       client: stack.client,
       activeRequests: async () => stack.gpuNode.worker.activeRequests,
       reservedSlots: async (model) => stack.gpuNode.catalog.get(model)?.reserved ?? 0,
+      finishedRequests: async (outcome) =>
+        (await stack.gpuNode.metrics.requests.get()).values.filter((v) => v.labels.outcome === outcome).reduce((n, v) => n + v.value, 0),
       speech: async () => ({ active: stack.ttsNode.worker.activeRequests, cancelled: stack.ttsNode.worker.cancelled }),
       settle: async () => {
         await stack.gateway.deps.writes.drain(2_000);
@@ -54,7 +60,7 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
   const db = await createTestDatabase("postgres");
   await (await db.open()).close();
   const [worker, tts] = await Promise.all([
-    spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir: inject("modelsDir"), workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
+    spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir, workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
     spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-api", metricsPort: ttsMetricsPort, env: { SY_SUBJECT_PREFIX: prefix } }),
   ]);
   const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ...env, NATS_MODE: kind === "workers-hub" ? "hub" : "per-request" } });
@@ -64,6 +70,7 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
     client: edge.client,
     activeRequests: async () => total(await metrics(), "switchyard_worker_generations_running"),
     reservedSlots: async (model) => total(await metrics(), "switchyard_worker_slots_busy", { model }),
+    finishedRequests: async (outcome) => total(await metrics(), "switchyard_worker_requests_total", { outcome }),
     async speech() {
       const m = await scrape(`http://127.0.0.1:${ttsMetricsPort}/metrics`);
       return { active: total(m, "switchyard_tts_active_requests"), cancelled: total(m, "switchyard_tts_cancelled_total") };

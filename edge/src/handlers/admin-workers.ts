@@ -33,6 +33,8 @@ export const WorkerSchema = z.object({
       keep_alive_ms: z.number().meta({ description: "-1: kept loaded." }),
       last_used_at: when,
       error: z.string().optional(),
+      capabilities: z.array(z.string()).meta({ description: "What the model serves: chat, completions, tools, json_schema, embeddings." }),
+      embedding_dimensions: int.optional(),
     }),
   ),
 });
@@ -62,6 +64,8 @@ export const workerView = (w: WorkerStatus): z.infer<typeof WorkerSchema> => ({
     id: m.id,
     state: m.state || (m.loaded ? "loaded" : "available"),
     slots: { total: m.slotsTotal, busy: m.slotsBusy },
+    capabilities: m.capabilities,
+    ...(m.embeddingDimensions > 0 ? { embedding_dimensions: m.embeddingDimensions } : {}),
     context_window: m.contextWindow,
     max_output_tokens: m.maxOutputTokens,
     memory_bytes: m.memoryBytes,

@@ -16,6 +16,8 @@ export const ModelSchema = z.object({
     .int()
     .optional()
     .meta({ description: "Longest reply a request may ask for (local models): the model's setting, else its context window." }),
+  capabilities: z.array(z.string()).optional().meta({ description: "What a local model serves: chat, completions, tools, json_schema, embeddings." }),
+  embedding_dimensions: z.number().int().optional().meta({ description: "Length of the model's embedding vectors (local models that embed)." }),
 });
 export const ModelListSchema = z.object({ object: z.literal("list"), data: z.array(ModelSchema) });
 
@@ -24,6 +26,8 @@ const toOpenAI = (m: ModelCard): z.infer<typeof ModelSchema> => ({
   object: "model",
   created: Math.floor(m.createdUnixMs / 1000),
   owned_by: m.ownedBy,
+  ...(m.capabilities === undefined ? {} : { capabilities: m.capabilities }),
+  ...(m.embeddingDimensions === undefined ? {} : { embedding_dimensions: m.embeddingDimensions }),
   ...(m.contextWindow === undefined ? {} : { context_window: m.contextWindow }),
   ...(m.maxOutputTokens === undefined ? {} : { max_output_tokens: m.maxOutputTokens }),
 });

@@ -21,7 +21,7 @@ export class GatewayMetrics {
 
   constructor(bus: Bus, registry: WorkerRegistry, pool: PoolDispatcher) {
     const registers = [this.registry];
-    this.requests = new Counter({ name: "switchyard_requests_total", help: "Chat requests by model, target and HTTP status", labelNames: ["model", "target", "status"], registers });
+    this.requests = new Counter({ name: "switchyard_requests_total", help: "Requests (chat, embeddings) by model, target and HTTP status", labelNames: ["model", "target", "status"], registers });
     this.latency = new Histogram({ name: "switchyard_request_duration_seconds", help: "Time from request to last byte", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
     this.ttft = new Histogram({ name: "switchyard_time_to_first_token_seconds", help: "Time from request to first token", labelNames: ["model", "target"], buckets: LATENCY_BUCKETS, registers });
     this.tokens = new Counter({ name: "switchyard_tokens_total", help: "Tokens by kind (prompt, completion)", labelNames: ["model", "target", "kind"], registers });
@@ -96,7 +96,7 @@ export class GatewayMetrics {
     });
   }
 
-  /** One finished chat call. */
+  /** One finished chat or embeddings call (embeddings: no time to first token, no completion tokens). */
   observe(model: string, target: string, status: number, latencyMs: number, ttftMs: number | null, promptTokens: number, completionTokens: number): void {
     const labels = { model, target };
     this.requests.inc({ ...labels, status: String(status) });

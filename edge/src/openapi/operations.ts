@@ -27,6 +27,8 @@ import { UsageListSchema, UsageQuerySchema } from "../handlers/usage.ts";
 import { InputItemsQuerySchema } from "../handlers/responses.ts";
 import { ChatCompletionRequestSchema } from "../openai/chat-request.ts";
 import { CompletionRequestSchema } from "../openai/completion-request.ts";
+import { EmbeddingsRequestSchema } from "../openai/embeddings-request.ts";
+import { EmbeddingsResponseSchema } from "../openai/embeddings-response.ts";
 import { TextCompletionSchema } from "../openai/completion-response.ts";
 import { InputItemListSchema, ResponseDeletedSchema, ResponseObjectSchema } from "../responses-api/response-object.ts";
 import { ResponsesRequestDocSchema } from "../responses-api/responses-request.ts";
@@ -104,6 +106,16 @@ export const OPERATIONS: readonly Operation[] = [
     headers: ConversationHeader,
     body: { content: json("ChatCompletionRequest", ChatRequest) },
     responses: { 200: { description: "A chat.completion, or its chunks as SSE.", content: { ...json("ChatCompletion", ChatCompletionSchema), [SSE]: null } } },
+    errors: ROUTED_ERRORS,
+  },
+  {
+    id: "createEmbeddings",
+    method: "post",
+    path: "/v1/embeddings",
+    tag: "embeddings",
+    summary: "OpenAI embeddings, for local models that embed and OpenAI-compatible upstreams",
+    body: { content: json("EmbeddingsRequest", EmbeddingsRequestSchema) },
+    responses: { 200: { description: "A list of embedding objects.", content: json("Embeddings", EmbeddingsResponseSchema) } },
     errors: ROUTED_ERRORS,
   },
   {

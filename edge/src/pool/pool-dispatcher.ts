@@ -7,7 +7,9 @@
  * every slot is taken, requests wait in a bounded FIFO queue per model; a full queue is a
  * 429 and a wait past the limit a 503, each with a retry-after from the backlog ahead and
  * the pool's measured service time. A request whose worker dies before it started is sent
- * once to another worker.
+ * once to another worker. Chat streams (run) and one-shot calls such as embeddings (call)
+ * share the slots, the queue and these retries; each goes to its own subject on the worker,
+ * and embeddings only to workers that announce the model can embed.
  */
 import { unref } from "@switchyard/shared/timers";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
@@ -16,7 +18,7 @@ import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
 import { PrefixIndex, type RequestPrefix } from "./prefix-match.ts";
-import type { ResumePoint, RunOptions } from "./run-options.ts";
+import type { ResumePoint, RunOptions, Work } from "./run-options.ts";
 import { cancelled, queueFull, queueTimeout } from "./queue-errors.ts";
 
 export interface PoolOptions {
@@ -40,6 +42,7 @@ interface Claim {
 }
 
 interface Waiter {
+  work: Work;
   mode: DispatchMode;
   exclude: ReadonlySet<string>;
   lastError: GatewayError | undefined;
@@ -108,45 +111,21 @@ export class PoolDispatcher {
     state: { resumed: boolean },
   ): AsyncGenerator<ChatEvent, void, undefined> {
     const since = Date.now();
-    const exclude = new Set<string>();
-    let front = false;
-    let resent = false;
-    let lastError: GatewayError | undefined;
+    const retry: RetryState = { exclude: new Set<string>(), front: false, resent: false, lastError: undefined };
     let resumesLeft = opts.resumes ?? 0;
     let resume: ResumePoint | undefined;
     // What earlier workers of this stream used: added to the last one's usage.
     let earlierPrompt = 0;
     const sent: ResumePoint = { text: "", tokens: 0 };
     for (;;) {
-      const claim = await this.#claim(model, mode, signal, { exclude, front, since, lastError, prefix: opts.prefix });
+      const claim = await this.#claim(model, "chat", mode, signal, { ...retry, since, prefix: opts.prefix });
       const events = start(claim.subject, resume);
       let first: IteratorResult<ChatEvent, void>;
       try {
         first = await events.next();
       } catch (err) {
         this.#release(model, claim, false);
-        const e = GatewayError.from(err);
-        const code = e.code ?? "";
-        if (signal.aborted) throw e;
-        if (claim.workerId === undefined) {
-          // The queue-group path: NATS picked a worker that was full; try again shortly.
-          if (code !== "worker_busy") throw e;
-          this.#mark(groupKey(model), -1, GROUP_RETRY_MS);
-          front = true;
-          continue;
-        }
-        if (WORKER_REFUSED.has(code)) {
-          this.#mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
-        } else if (WORKER_DEAD.has(code) && !resent) {
-          resent = true;
-          this.options.log?.(`worker ${claim.workerId} failed before starting (${code}); sending the request to another worker`);
-          this.registry.forget(claim.workerId);
-          exclude.add(claim.workerId);
-        } else if (WORKER_CANNOT.has(code)) {
-          exclude.add(claim.workerId);
-        } else throw e;
-        lastError = e;
-        front = true;
+        this.#retryOrThrow(model, "chat", claim, GatewayError.from(err), signal, retry, "before starting");
         continue;
       }
       let ok = false;
@@ -188,10 +167,58 @@ export class PoolDispatcher {
       this.options.onResume?.(model, "resumed");
       state.resumed = true;
       this.registry.forget(claim.workerId!);
-      exclude.add(claim.workerId!);
-      lastError = died;
-      front = true;
+      retry.exclude.add(claim.workerId!);
+      retry.lastError = died;
+      retry.front = true;
     }
+  }
+
+  /**
+   * One request answered as a whole (embeddings), through the same slots, queue and retries as
+   * a chat. Nothing reaches the client before it ends, so a worker that dies at any point, not
+   * only before it started, gets the request sent once to another worker.
+   */
+  async call<T>(model: string, work: Work, mode: DispatchMode, signal: AbortSignal, send: (subject: string) => Promise<T>): Promise<T> {
+    const since = Date.now();
+    const retry: RetryState = { exclude: new Set<string>(), front: false, resent: false, lastError: undefined };
+    for (;;) {
+      const claim = await this.#claim(model, work, mode, signal, { ...retry, since, prefix: undefined });
+      let result: T;
+      try {
+        result = await send(claim.subject);
+      } catch (err) {
+        this.#release(model, claim, false);
+        this.#retryOrThrow(model, work, claim, GatewayError.from(err), signal, retry, "mid-request");
+        continue;
+      }
+      this.#release(model, claim, true);
+      return result;
+    }
+  }
+
+  /** After a failed attempt: marks, leaves out or forgets the worker so the next attempt goes elsewhere, or throws when no retry helps. */
+  #retryOrThrow(model: string, work: Work, claim: Claim, e: GatewayError, signal: AbortSignal, retry: RetryState, when: string): void {
+    const code = e.code ?? "";
+    if (signal.aborted) throw e;
+    if (claim.workerId === undefined) {
+      // The queue-group path: NATS picked a worker that was full; try again shortly.
+      if (code !== "worker_busy") throw e;
+      this.#mark(groupKey(model, work), -1, GROUP_RETRY_MS);
+      retry.front = true;
+      return;
+    }
+    if (WORKER_REFUSED.has(code)) {
+      this.#mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
+    } else if (WORKER_DEAD.has(code) && !retry.resent) {
+      retry.resent = true;
+      this.options.log?.(`worker ${claim.workerId} failed ${when} (${code}); sending the request to another worker`);
+      this.registry.forget(claim.workerId);
+      retry.exclude.add(claim.workerId);
+    } else if (WORKER_CANNOT.has(code)) {
+      retry.exclude.add(claim.workerId);
+    } else throw e;
+    retry.lastError = e;
+    retry.front = true;
   }
 
   /** Queue lengths and measured service times per model, for /admin/workers and metrics. */
@@ -205,6 +232,7 @@ export class PoolDispatcher {
 
   async #claim(
     model: string,
+    work: Work,
     mode: DispatchMode,
     signal: AbortSignal,
     o: { exclude: ReadonlySet<string>; front: boolean; since: number; lastError: GatewayError | undefined; prefix: RequestPrefix | undefined },
@@ -212,7 +240,7 @@ export class PoolDispatcher {
     if (signal.aborted) throw cancelled();
     const queue = this.#queue(model);
     if (queue.length === 0 || o.front) {
-      const claim = this.#tryGrant(model, mode, o.exclude, o.lastError, o.prefix);
+      const claim = this.#tryGrant(model, work, mode, o.exclude, o.lastError, o.prefix);
       if (claim) return claim;
     }
     if (!o.front && queue.length >= this.options.queueMax) {
@@ -227,6 +255,7 @@ export class PoolDispatcher {
         if (i >= 0) queue.splice(i, 1);
       };
       const waiter: Waiter = {
+        work,
         mode,
         exclude: o.exclude,
         lastError: o.lastError,
@@ -264,28 +293,29 @@ export class PoolDispatcher {
   }
 
   /** A claim on a free slot now, undefined if none is free, or an error if nothing can ever serve it. */
-  #tryGrant(model: string, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined, prefix: RequestPrefix | undefined): Claim | undefined {
-    const candidates = mode === "queue-group" ? undefined : this.#candidates(model, exclude, mode === "prefix" ? prefix : undefined);
+  #tryGrant(model: string, work: Work, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined, prefix: RequestPrefix | undefined): Claim | undefined {
+    const candidates = mode === "queue-group" ? undefined : this.#candidates(model, work, exclude, mode === "prefix" ? prefix : undefined);
     if (candidates === undefined) {
-      if (this.#marked(groupKey(model), -1)) return undefined;
-      return { workerId: undefined, subject: this.subjects.chat(model), grantedAt: performance.now() };
+      if (this.#marked(groupKey(model, work), -1)) return undefined;
+      return { workerId: undefined, subject: work === "embed" ? this.subjects.embed(model) : this.subjects.chat(model), grantedAt: performance.now() };
     }
     if (candidates.length === 0) throw lastError ?? serviceUnavailable(`No worker is available for model '${model}'.`, "no_worker_available");
     const pick = pickWorker(candidates, mode, this.#turn++);
     if (!pick) return undefined;
     const k = key(pick.workerId, model);
     this.#inFlight.set(k, (this.#inFlight.get(k) ?? 0) + 1);
-    return { workerId: pick.workerId, subject: this.subjects.workerChat(pick.workerId), grantedAt: performance.now() };
+    const subject = work === "embed" ? this.subjects.workerEmbed(pick.workerId) : this.subjects.workerChat(pick.workerId);
+    return { workerId: pick.workerId, subject, grantedAt: performance.now() };
   }
 
-  /** Workers that serve the model and take work; undefined when the registry knows none (queue-group path). */
-  #candidates(model: string, exclude: ReadonlySet<string>, prefix: RequestPrefix | undefined): Candidate[] | undefined {
+  /** Workers that serve the model (for embeddings: that embed with it) and take work; undefined when the registry knows none (queue-group path). */
+  #candidates(model: string, work: Work, exclude: ReadonlySet<string>, prefix: RequestPrefix | undefined): Candidate[] | undefined {
     let known = false;
     const out: Candidate[] = [];
     for (const w of this.registry.workers()) {
       if ((w.kind || "llm") !== "llm") continue;
       const m = w.models.find((x) => x.id === model);
-      if (!m) continue;
+      if (!m || (work === "embed" && m.embeddingDimensions === 0)) continue;
       known = true;
       if (w.draining || m.state === "failed" || exclude.has(w.workerId)) continue;
       const k = key(w.workerId, model);
@@ -332,7 +362,7 @@ export class PoolDispatcher {
       const head = queue[0]!;
       let claim: Claim | undefined;
       try {
-        claim = this.#tryGrant(model, head.mode, head.exclude, head.lastError, head.prefix);
+        claim = this.#tryGrant(model, head.work, head.mode, head.exclude, head.lastError, head.prefix);
       } catch (err) {
         head.fail(GatewayError.from(err));
         continue;
@@ -390,4 +420,14 @@ export class PoolDispatcher {
 
 const key = (workerId: string, model: string) => `${workerId}\u0000${model}`;
 /** The busy mark of a model's queue group (no worker id: NATS picks). */
-const groupKey = (model: string) => `\u0000group\u0000${model}`;
+const groupKey = (model: string, work: Work) => `\u0000group\u0000${work}\u0000${model}`;
+
+/** What a request has learned from its failed attempts, for the next one. */
+interface RetryState {
+  exclude: Set<string>;
+  /** Go to the head of the queue: it has waited its turn already. */
+  front: boolean;
+  /** Sent once to another worker after one died. */
+  resent: boolean;
+  lastError: GatewayError | undefined;
+}

@@ -1,6 +1,9 @@
 /** @module What a pool run takes beyond the model: where the prefix is cached, and how a dead worker's stream resumes. */
 import type { RequestPrefix } from "./prefix-match.ts";
 
+/** What a request asks of a worker: a chat stream, or embeddings (their own subject, only workers whose model embeds). */
+export type Work = "chat" | "embed";
+
 /** Where a resumed stream picks up: the text and tokens the client already has. */
 export interface ResumePoint {
   text: string;

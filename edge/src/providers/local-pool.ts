@@ -1,4 +1,4 @@
-/** @module The local pool provider: chat over the Bus to gpu-node workers, models from the live registry. */
+/** @module The local pool provider: chat and embeddings over the Bus to gpu-node workers, models from the live registry. */
 import { prefixHashes, prefixWeights } from "@switchyard/shared/llm/prefix-hash";
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
@@ -6,8 +6,10 @@ import { type GatewayError, invalidRequest, modelNotFound } from "@switchyard/sh
 import { localResponseFormat, localTools } from "./local-tools.ts";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { streamChat } from "@switchyard/shared/llm/chat-stream-client";
+import { requestEmbeddings } from "@switchyard/shared/llm/embed-client";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type NormalizedChatRequest, textOnly } from "../chat/normalized.ts";
+import type { EmbeddingsResult, NormalizedEmbedRequest } from "../embeddings/normalized.ts";
 import type { DispatchMode } from "../pool/pick-worker.ts";
 import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
 import type { ResumePoint } from "../pool/run-options.ts";
@@ -20,6 +22,8 @@ export interface LocalPoolOptions {
   dispatchMode: (model: string) => DispatchMode;
   /** Times a model's stream may resume on another worker when its worker dies. */
   resumeAttempts: (model: string) => number;
+  /** Whether a model was trained for shortened embeddings (Matryoshka): `dimensions` below its size is accepted. */
+  matryoshka: (model: string) => boolean;
 }
 
 export class LocalPoolProvider implements Provider {
@@ -38,6 +42,8 @@ export class LocalPoolProvider implements Provider {
       id: m.id,
       ownedBy: m.ownedBy,
       createdUnixMs: m.createdUnixMs,
+      capabilities: m.capabilities,
+      ...(m.embeddingDimensions > 0 ? { embeddingDimensions: m.embeddingDimensions } : {}),
       contextWindow: m.contextWindow,
       // Unset in models.json (0): the context window is the real bound.
       maxOutputTokens: m.maxOutputTokens || m.contextWindow,
@@ -89,6 +95,50 @@ export class LocalPoolProvider implements Provider {
     // A stream of tool calls is not resumed: a half-made call cannot be continued as text.
     const resumes = wire.tools && wire.tools.length > 0 ? 0 : this.options.resumeAttempts(request.model);
     return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes });
+  }
+
+  async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
+    const dimensions = this.#embedDimensions(request);
+    const wire = {
+      requestId: ctx.requestId,
+      model: request.model,
+      texts: request.input.kind === "text" ? request.input.texts : [],
+      tokenInputs: request.input.kind === "tokens" ? request.input.tokens.map((tokens) => ({ tokens })) : [],
+      dimensions,
+      deadlineUnixMs: ctx.deadlineUnixMs,
+    };
+    const options = {
+      acceptTimeoutMs: this.options.acceptTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      signal: ctx.signal,
+      mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
+    };
+    // Dispatched like chat, but never by prefix: there is no conversation to find in a cache.
+    const mode = this.options.dispatchMode(request.model);
+    return this.dispatcher.call(request.model, "embed", mode === "prefix" ? "least-loaded" : mode, ctx.signal, (subject) =>
+      requestEmbeddings(this.bus, this.subjects, wire, { ...options, subject }),
+    );
+  }
+
+  /**
+   * The wire's dimensions (0: the model's own), or a 400 before anything is sent: the model
+   * does not embed, or cannot give the length asked for. A model no live worker announces
+   * goes on to dispatch, which answers 404 or 503 as for chat.
+   */
+  #embedDimensions(request: NormalizedEmbedRequest): number {
+    const live = this.registry.model(request.model);
+    if (!live) return request.dimensions ?? 0;
+    const own = live.embeddingDimensions;
+    if (own === 0) throw invalidRequest(`The model '${request.model}' does not serve embeddings.`, "model", "unsupported_model");
+    const asked = request.dimensions;
+    if (asked === undefined || asked === own) return 0;
+    if (asked > own || !this.options.matryoshka(request.model))
+      throw invalidRequest(
+        `The model '${request.model}' gives vectors of ${own} dimensions${this.options.matryoshka(request.model) ? " at most" : " only (it is not configured as a Matryoshka model that can be shortened)"}; dimensions ${asked} is not supported.`,
+        "dimensions",
+        "unsupported_dimensions",
+      );
+    return asked;
   }
 }
 

@@ -2,13 +2,16 @@ import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import type { ModelCard, Provider } from "../providers/provider.ts";
 import { ModelRouter } from "./resolve-target.ts";
-import { parseRouteConfig } from "./route-config.ts";
+import { matryoshkaModels, parseRouteConfig } from "./route-config.ts";
 
-/** Providers that only have a name and (for local) a model list: routing never calls chat(). */
+/** Providers that only have a name and (for local) a model list: routing never calls chat() or embed(). */
 const provider = (name: string, models: string[] = []): Provider => ({
   name,
   listModels: (): ModelCard[] => models.map((id) => ({ id, ownedBy: name, createdUnixMs: 0, contextWindow: 2048, maxOutputTokens: 2048 })),
   chat: () => {
+    throw new Error("not called in routing tests");
+  },
+  embed: () => {
     throw new Error("not called in routing tests");
   },
 });
@@ -28,6 +31,7 @@ describe("ModelRouter", () => {
     expect(route(r, "gpt-4o-mini")).toEqual(["openai:gpt-4o-mini"]);
     expect(route(r, "o3-mini")).toEqual(["openai:o3-mini"]);
     expect(route(r, "chatgpt-4o-latest")).toEqual(["openai:chatgpt-4o-latest"]);
+    expect(route(r, "text-embedding-3-small")).toEqual(["openai:text-embedding-3-small"]);
     expect(route(r, "claude-opus-4-1")).toEqual(["anthropic:claude-opus-4-1"]);
     expect(route(r, "groq/llama-3.1-8b-instant")).toEqual(["groq:llama-3.1-8b-instant"]);
     expect(route(r, "llama-3")).toEqual(["local:llama-3"]);
@@ -56,6 +60,19 @@ describe("ModelRouter", () => {
     expect(route(r, "fast")).toEqual(["groq:llama-3.1-8b-instant"]);
     expect(r.resolve("fast")[0]?.params).toEqual({ temperature: 0.1 });
     expect(route(r, "smart")).toEqual(["anthropic:claude-haiku-4-5", "groq:llama-3.1-8b-instant", "openai:gpt-4o-mini"]);
+  });
+
+  it("knows which local models take shortened embeddings (matryoshka), by the model a route names", () => {
+    const config = parseRouteConfig({
+      models: [
+        { name: "nomic", provider: "local", model: "nomic-embed-text-v1.5", matryoshka: true },
+        { name: "mxbai-*", provider: "local", matryoshka: true },
+        { name: "bge", provider: "local", matryoshka: false },
+      ],
+    });
+    const matryoshka = matryoshkaModels(config);
+    expect(["nomic-embed-text-v1.5", "mxbai-embed-large", "bge", "nomic"].map(matryoshka)).toEqual([true, true, false, false]);
+    expect(() => parseRouteConfig({ models: [{ name: "x", provider: "local", matryoshka: "yes" }] })).toThrow(/matryoshka/);
   });
 
   it("stops an alias loop with a clear error", () => {

@@ -1,7 +1,7 @@
 /**
  * @module Model name → the ordered targets to try. Order: the config's exact names, then its
  * globs (in file order), then models a local worker serves, then the built-in prefixes
- * (gpt-*, chatgpt-*, o1*, o3*, o4* → OpenAI; claude-* → Anthropic; groq/<m> → Groq), and
+ * (gpt-*, chatgpt-*, o1*, o3*, o4*, text-embedding-* → OpenAI; claude-* → Anthropic; groq/<m> → Groq), and
  * finally the local pool, which answers 404 for a model no worker ever served.
  */
 import { invalidRequest } from "@switchyard/shared/errors";
@@ -76,7 +76,7 @@ export class ModelRouter {
   #builtIn(name: string): Target {
     const local = this.providers.local;
     if (local.listModels().some((m) => m.id === name)) return { provider: local, upstreamModel: name, params: {} };
-    if (/^(gpt-|chatgpt-|o1|o3|o4)/.test(name)) return { provider: this.providers.openai, upstreamModel: name, params: {} };
+    if (/^(gpt-|chatgpt-|o1|o3|o4|text-embedding-)/.test(name)) return { provider: this.providers.openai, upstreamModel: name, params: {} };
     if (name.startsWith("claude-")) return { provider: this.providers.anthropic, upstreamModel: name, params: {} };
     if (name.startsWith("groq/")) return { provider: this.providers.groq, upstreamModel: name.slice("groq/".length), params: {} };
     return { provider: local, upstreamModel: name, params: {} };

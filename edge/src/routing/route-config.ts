@@ -39,6 +39,12 @@ const ModelEntrySchema = z
     dispatch: z.enum(DISPATCH_MODES).optional(),
     /** Local models: resume a stream on another worker when its worker dies (false: never; a number: that many times). */
     resume: z.union([z.boolean(), z.number().int().min(0).max(5)]).optional(),
+    /**
+     * Local models: the model was trained for shortened embeddings (Matryoshka), so `dimensions`
+     * below its size truncates and renormalizes. A GGUF does not say so; without this, only the
+     * model's own size is accepted.
+     */
+    matryoshka: z.boolean().optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
@@ -106,4 +112,12 @@ export function resumeAttempts(config: RouteConfig, fallback: number): (model: s
   const exact = new Map(entries.filter((e) => !isGlob(e.name)).map((e) => [e.model ?? e.name, attempts(e.resume)]));
   const globs = entries.filter((e) => isGlob(e.name)).map((e) => ({ re: globToRegExp(e.name), n: attempts(e.resume) }));
   return (model) => exact.get(model) ?? globs.find((g) => g.re.test(model))?.n ?? fallback;
+}
+
+/** Whether a local model takes `dimensions` below its size (Matryoshka): the first entry naming it, else no. */
+export function matryoshkaModels(config: RouteConfig): (model: string) => boolean {
+  const entries = config.models.filter((e) => e.matryoshka !== undefined && e.provider === "local");
+  const exact = new Map(entries.filter((e) => !isGlob(e.name)).map((e) => [e.model ?? e.name, e.matryoshka === true]));
+  const globs = entries.filter((e) => isGlob(e.name)).map((e) => ({ re: globToRegExp(e.name), on: e.matryoshka === true }));
+  return (model) => exact.get(model) ?? globs.find((g) => g.re.test(model))?.on ?? false;
 }

@@ -2,11 +2,14 @@
  * @module Starts a chat on the first target of a route that accepts it. A target that fails before its first event
  * (404, 408, 429, 5xx, timeout — retries already spent inside the SDK) hands over to the next;
  * once a target has answered, its failures end the stream and nothing switches silently.
+ * Embeddings go down the same chain, and since their answer is all or nothing, any such
+ * failure may hand over.
  */
 import { GatewayError } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { Logger } from "@switchyard/shared/log";
 import type { NormalizedChatRequest } from "../chat/normalized.ts";
+import type { EmbeddingsResult, NormalizedEmbedRequest } from "../embeddings/normalized.ts";
 import type { ChatCallContext } from "../providers/provider.ts";
 import type { ParamDefaults } from "./route-config.ts";
 import type { Target } from "./resolve-target.ts";
@@ -38,6 +41,21 @@ export async function startChat(chain: Target[], request: NormalizedChatRequest,
       const next = chain[i + 1];
       if (!next || !canFallBack(e) || ctx.signal.aborted) throw e;
       log.warn(`${target.provider.name}:${target.upstreamModel} failed (${e.status} ${e.code}); falling back to ${next.provider.name}:${next.upstreamModel}`);
+    }
+  }
+}
+
+/** The embeddings of the first target that answers, falling back on the same failures as chat. */
+export async function embedOnChain(chain: Target[], request: NormalizedEmbedRequest, ctx: ChatCallContext, log: Logger): Promise<{ target: Target; result: EmbeddingsResult }> {
+  for (let i = 0; ; i++) {
+    const target = chain[i]!;
+    try {
+      return { target, result: await target.provider.embed({ ...request, model: target.upstreamModel }, ctx) };
+    } catch (err) {
+      const e = GatewayError.from(err);
+      const next = chain[i + 1];
+      if (!next || !canFallBack(e) || ctx.signal.aborted) throw e;
+      log.warn(`${target.provider.name}:${target.upstreamModel} embeddings failed (${e.status} ${e.code}); falling back to ${next.provider.name}:${next.upstreamModel}`);
     }
   }
 }

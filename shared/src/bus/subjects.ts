@@ -15,6 +15,11 @@ export interface Subjects {
   chatQueue(model: string): string;
   /** A worker's own chat subject: the gateway's dispatcher sends each request to the worker it chose. */
   workerChat(workerId: string): string;
+  embed(model: string): string;
+  /** Queue group shared by every worker that embeds with one model. */
+  embedQueue(model: string): string;
+  /** A worker's own embeddings subject. */
+  workerEmbed(workerId: string): string;
   /** A worker's control subject (model load and unload). */
   workerControl(workerId: string): string;
   /** Where a worker publishes its status at every change. */
@@ -33,6 +38,9 @@ export function subjects(prefix = "sy"): Subjects {
     cancel: (requestId) => `${prefix}.cancel.${subjectToken(requestId)}`,
     chatQueue: (model) => `${prefix}-llm-${subjectToken(model)}`,
     workerChat: (workerId) => `${prefix}.llm.worker.${subjectToken(workerId)}.chat`,
+    embed: (model) => `${prefix}.llm.embed.${subjectToken(model)}`,
+    embedQueue: (model) => `${prefix}-llm-embed-${subjectToken(model)}`,
+    workerEmbed: (workerId) => `${prefix}.llm.worker.${subjectToken(workerId)}.embed`,
     workerControl: (workerId) => `${prefix}.llm.worker.${subjectToken(workerId)}.control`,
     status: (workerId) => `${prefix}.status.${subjectToken(workerId)}`,
     statusAll: `${prefix}.status.*`,

@@ -18,6 +18,10 @@ export interface LiveModel {
   /** Workers currently serving it. */
   workers: number;
   createdUnixMs: number;
+  /** What any of its workers serves with it ("chat", "completions", "tools", "json_schema", "embeddings"). */
+  capabilities: string[];
+  /** Length of its embedding vectors (0: no worker embeds with it). */
+  embeddingDimensions: number;
 }
 
 export interface WorkerRegistryOptions {
@@ -160,8 +164,11 @@ export class WorkerRegistry {
       for (const m of w.models) {
         if (m.state === "failed") continue;
         const seen = byId.get(m.id);
-        if (seen) seen.workers += 1;
-        else
+        if (seen) {
+          seen.workers += 1;
+          for (const c of m.capabilities) if (!seen.capabilities.includes(c)) seen.capabilities.push(c);
+          seen.embeddingDimensions ||= m.embeddingDimensions;
+        } else
           byId.set(m.id, {
             id: m.id,
             contextWindow: m.contextWindow,
@@ -169,6 +176,8 @@ export class WorkerRegistry {
             ownedBy: m.ownedBy || "switchyard",
             workers: 1,
             createdUnixMs: w.startedUnixMs,
+            capabilities: [...m.capabilities],
+            embeddingDimensions: m.embeddingDimensions,
           });
       }
     }

@@ -1,6 +1,7 @@
 /**
  * @module The gpu-node service. Takes ChatRequests on its own subject (the gateway chose
- * it) and on each model's queue group (the path while a gateway's registry is empty).
+ * it) and on each model's queue group (the path while a gateway's registry is empty);
+ * EmbedRequests likewise, served by embed-handler.ts.
  * A request it has no free slot for is refused at once (worker_busy); one it takes is
  * accepted with a reserved slot, then the model is loaded if need be (heartbeats go on
  * meanwhile), the prompt checked, `started` sent and the tokens streamed. Stops on cancel
@@ -12,6 +13,7 @@ import { type ChatChunkKind, type ChatRequest, decodeChatRequest, encodeChatChun
 import { StatusAnnouncer } from "@switchyard/shared/registry/status-announcer";
 import { ChunkSender } from "./chunk-sender.ts";
 import { handleControl } from "./control-handler.ts";
+import { type EmbedHandlerDeps, serveEmbed } from "./embed-handler.ts";
 import { generate } from "./generate.ts";
 import { generateWithTools } from "./tool-generation.ts";
 import { sharedPrefix } from "./kv-reuse.ts";
@@ -38,12 +40,13 @@ export interface LlmWorkerOptions {
 
 export class LlmWorker {
   #subs: BusSubscription[] = [];
-  /** Each model's queue-group subscription (the path while a gateway's registry is empty). */
-  #groupSubs = new Map<string, BusSubscription>();
+  /** Each model's queue-group subscriptions (the path while a gateway's registry is empty): chat, and embed for models that embed. */
+  #groupSubs = new Map<string, BusSubscription[]>();
   #rescanTimer: NodeJS.Timeout | undefined;
   #active = new Map<string, AbortController>();
   #announcer: StatusAnnouncer;
   #draining = false;
+  readonly #embed: EmbedHandlerDeps;
 
   constructor(
     private readonly bus: Bus,
@@ -53,6 +56,20 @@ export class LlmWorker {
     private readonly options: LlmWorkerOptions,
   ) {
     this.#announcer = new StatusAnnouncer(bus, subjects, llmStatus(catalog, Date.now(), () => this.#draining), options);
+    this.#embed = {
+      bus,
+      subjects,
+      catalog,
+      metrics,
+      workerId: options.workerId,
+      heartbeatMs: options.heartbeatMs,
+      log: options.log,
+      draining: () => this.#draining,
+      track: (rid, abort) => {
+        this.#active.set(rid, abort);
+        return () => this.#active.delete(rid);
+      },
+    };
   }
 
   /** Status changes (slots, loads) go out at once; the catalog calls this. */
@@ -64,6 +81,7 @@ export class LlmWorker {
     await this.bus.ready();
     const id = this.options.workerId;
     this.#subs.push(this.bus.subscribe(this.subjects.workerChat(id), (msg) => void this.#onRequest(msg)));
+    this.#subs.push(this.bus.subscribe(this.subjects.workerEmbed(id), (msg) => void serveEmbed(this.#embed, msg)));
     this.#subs.push(
       this.bus.subscribe(this.subjects.workerControl(id), (msg) => void handleControl(this.bus, this.catalog, msg, () => this.#draining, this.options.log)),
     );
@@ -78,14 +96,18 @@ export class LlmWorker {
   /** One queue-group subscription per model in the catalog, no more, no less. */
   #syncGroups(): void {
     if (this.#draining) return;
-    const ids = new Set(this.catalog.models().map((m) => m.id));
-    for (const [id, sub] of this.#groupSubs)
-      if (!ids.has(id)) {
-        sub.unsubscribe();
+    const models = new Map(this.catalog.models().map((m) => [m.id, m]));
+    for (const [id, subs] of this.#groupSubs)
+      if (!models.has(id)) {
+        for (const sub of subs) sub.unsubscribe();
         this.#groupSubs.delete(id);
       }
-    for (const id of ids)
-      if (!this.#groupSubs.has(id)) this.#groupSubs.set(id, this.bus.subscribe(this.subjects.chat(id), (msg) => void this.#onRequest(msg), { queue: this.subjects.chatQueue(id) }));
+    for (const [id, m] of models) {
+      if (this.#groupSubs.has(id)) continue;
+      const subs = [this.bus.subscribe(this.subjects.chat(id), (msg) => void this.#onRequest(msg), { queue: this.subjects.chatQueue(id) })];
+      if (m.embeddingDimensions > 0) subs.push(this.bus.subscribe(this.subjects.embed(id), (msg) => void serveEmbed(this.#embed, msg), { queue: this.subjects.embedQueue(id) }));
+      this.#groupSubs.set(id, subs);
+    }
   }
 
   async #rescan(): Promise<void> {
@@ -232,7 +254,7 @@ export class LlmWorker {
   async drain(graceMs: number): Promise<void> {
     this.#draining = true;
     clearInterval(this.#rescanTimer);
-    for (const sub of this.#groupSubs.values()) sub.unsubscribe();
+    for (const sub of [...this.#groupSubs.values()].flat()) sub.unsubscribe();
     this.#groupSubs.clear();
     await this.#announcer.announceNow();
     this.options.log(`draining: ${this.#active.size} running, up to ${graceMs} ms`);
@@ -245,7 +267,7 @@ export class LlmWorker {
   async stop(): Promise<void> {
     this.#draining = true;
     clearInterval(this.#rescanTimer);
-    for (const sub of [...this.#subs, ...this.#groupSubs.values()]) sub.unsubscribe();
+    for (const sub of [...this.#subs, ...[...this.#groupSubs.values()].flat()]) sub.unsubscribe();
     this.#subs = [];
     this.#groupSubs.clear();
     for (const abort of this.#active.values()) abort.abort(new Error("worker shutting down"));

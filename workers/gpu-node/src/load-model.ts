@@ -1,6 +1,7 @@
 /**
  * @module Loads one GGUF with node-llama-cpp: one context per model with one sequence per
- * slot and the chat wrapper resolved once; and estimates what that takes in memory.
+ * slot and the chat wrapper resolved once, plus an embedding context for a model that embeds;
+ * and estimates what that takes in memory.
  */
 import {
   type ChatWrapper,
@@ -8,11 +9,13 @@ import {
   type Llama,
   type LlamaContext,
   type LlamaContextSequence,
+  type LlamaEmbeddingContext,
   type LlamaModel,
   readGgufFileInfo,
   resolveChatWrapper,
 } from "node-llama-cpp";
 import { SlotPool } from "@switchyard/shared/slot-pool";
+import { poolsToOneVector } from "./capabilities.ts";
 
 export interface LoadedModel {
   id: string;
@@ -25,6 +28,8 @@ export interface LoadedModel {
   slots: SlotPool<LlamaContextSequence>;
   /** With KV reuse: the prefix hashes of what each sequence's cache holds, announced for routing. */
   prefixes: Map<LlamaContextSequence, number[]>;
+  /** For a model that embeds: a context of its own (llama.cpp computes embeddings only in one made for them). */
+  embedding: LlamaEmbeddingContext | undefined;
   dispose(): Promise<void>;
 }
 
@@ -32,6 +37,8 @@ export interface LoadOptions {
   contextSize: number;
   slots: number;
   threads: number;
+  /** Create the embedding context too (the model declares a pooling type). */
+  embeddings: boolean;
   onProgress?: (progress: number) => void;
 }
 
@@ -47,6 +54,14 @@ export async function loadModel(llama: Llama, id: string, path: string, options:
     const sequences = Array.from({ length: options.slots }, () => context.getSequence());
     // Resolved once here: letting each chat pick its wrapper costs ~300 ms per request.
     const chatWrapper = resolveChatWrapper(model);
+    // One batch as large as the context: mean and cls pooling see only the last batch of an
+    // input that is split, so every input must be evaluated in one (llama-server asks the same).
+    const embedding = options.embeddings
+      ? await model.createEmbeddingContext({ contextSize: options.contextSize, batchSize: options.contextSize, threads: options.threads }).catch(async (err: unknown) => {
+          await context.dispose();
+          throw err;
+        })
+      : undefined;
     return {
       id,
       path,
@@ -56,7 +71,9 @@ export async function loadModel(llama: Llama, id: string, path: string, options:
       contextWindow: context.contextSize,
       slots: new SlotPool(sequences),
       prefixes: new Map(),
+      embedding,
       async dispose() {
+        await embedding?.dispose();
         await context.dispose();
         await model.dispose();
       },
@@ -68,16 +85,23 @@ export async function loadModel(llama: Llama, id: string, path: string, options:
 }
 
 /**
- * Memory of the model loaded with this context (weights, KV cache, graph), RAM and VRAM
- * together, as node-llama-cpp's own estimator sees it; the file size if it cannot tell.
+ * Memory of the model loaded with this context (weights, KV cache, graph; and the embedding
+ * context of a model that embeds), RAM and VRAM together, as node-llama-cpp's own estimator
+ * sees it; the file size if it cannot tell.
  */
 export async function estimateMemory(llama: Llama, path: string, contextSize: number, sequences: number, fileBytes: number): Promise<number> {
   try {
-    const insights = await GgufInsights.from(await readGgufFileInfo(path, { logWarnings: false }), llama);
+    const info = await readGgufFileInfo(path, { logWarnings: false });
+    const insights = await GgufInsights.from(info, llama);
+    // A model that embeds also gets an embedding context at load (loadModel).
+    const embeddings = poolsToOneVector(info.architectureMetadata.pooling_type);
     const gpuLayers = llama.gpu === false ? 0 : insights.totalLayers;
     const weights = await insights.estimateModelResourceRequirementsV2({ gpuLayers });
     const context = await insights.estimateContextResourceRequirementsV2({ contextSize, sequences, modelGpuLayers: gpuLayers, flashAttention: false });
-    return weights.cpuRam + weights.gpuVram + context.cpuRam + context.gpuVram;
+    const embedding = embeddings
+      ? await insights.estimateContextResourceRequirementsV2({ contextSize, batchSize: contextSize, sequences: 1, modelGpuLayers: gpuLayers, isEmbeddingContext: true })
+      : { cpuRam: 0, gpuVram: 0 };
+    return weights.cpuRam + weights.gpuVram + context.cpuRam + context.gpuVram + embedding.cpuRam + embedding.gpuVram;
   } catch {
     return fileBytes;
   }

@@ -8,6 +8,7 @@
  */
 import { stat } from "node:fs/promises";
 import { getLlama, type Llama, LlamaLogLevel } from "node-llama-cpp";
+import { modelCapabilities } from "./capabilities.ts";
 import { estimateMemory, loadModel, type LoadedModel } from "./load-model.ts";
 import { validateGguf } from "./gguf/validate-gguf.ts";
 import { type ModelSpec, planModels } from "./model-settings.ts";
@@ -64,6 +65,12 @@ export interface CatalogModel {
   lastUsedUnixMs: number;
   keepAliveMs: number;
   tokensPerSecond: number;
+  /** What the model serves ("chat", "completions", "tools", "json_schema", "embeddings"), from its GGUF metadata. */
+  capabilities: string[];
+  /** Length of its embedding vectors; 0 when it does not embed. */
+  embeddingDimensions: number;
+  /** Tokens in its vocabulary: token inputs must stay below. */
+  vocabSize: number;
   loaded: LoadedModel | undefined;
   loading: Promise<LoadedModel> | undefined;
   idleTimer: NodeJS.Timeout | undefined;
@@ -164,6 +171,8 @@ export class ModelCatalog {
       lastUsedUnixMs: 0,
       keepAliveMs: spec.keepAliveMs ?? this.options.keepAliveMs,
       tokensPerSecond: 0,
+      ...modelCapabilities(summary),
+      vocabSize: summary.tokenCount,
       loaded: undefined,
       loading: undefined,
       idleTimer: undefined,
@@ -243,6 +252,7 @@ export class ModelCatalog {
         contextSize: m.contextWindow,
         slots: m.slotsTotal,
         threads: this.options.threads,
+        embeddings: m.embeddingDimensions > 0,
         onProgress: (p) => {
           if (p >= logged + 0.25 && p < 1) {
             logged = p;

@@ -26,6 +26,8 @@ export function llmStatus(catalog: ModelCatalog, startedUnixMs: number, draining
         error: m.error,
         lastUsedUnixMs: m.lastUsedUnixMs,
         keepAliveMs: m.keepAliveMs,
+        capabilities: m.capabilities,
+        embeddingDimensions: m.embeddingDimensions,
         slotPrefixes: m.loaded ? [...m.loaded.prefixes.values()].map((hashes) => ({ hashes: hashes.slice(-MAX_SLOT_PREFIXES) })) : [],
       })),
       slotsTotal: models.reduce((n, m) => n + m.slotsTotal, 0),

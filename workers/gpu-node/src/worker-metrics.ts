@@ -10,6 +10,9 @@ export class WorkerMetrics {
   /** Prompt tokens by where they came from: evaluated, or reused from a slot's KV cache. */
   readonly promptTokens: Counter<"model" | "source">;
   readonly modelEvents: Counter<"model" | "event" | "cause">;
+  /** Embedding vectors computed, and the tokens evaluated for them. */
+  readonly embeddings: Counter<"model">;
+  readonly embeddingTokens: Counter<"model">;
   /** Generations running now, and the most ever at once, per model: never above the slots. */
   readonly #generating = new Map<string, { now: number; peak: number }>();
 
@@ -25,6 +28,8 @@ export class WorkerMetrics {
       labelNames: ["model", "source"],
       registers,
     });
+    this.embeddings = new Counter({ name: "switchyard_worker_embeddings_total", help: "Embedding vectors computed", labelNames: ["model"], registers });
+    this.embeddingTokens = new Counter({ name: "switchyard_worker_embedding_tokens_total", help: "Tokens evaluated for embeddings", labelNames: ["model"], registers });
     this.modelEvents = new Counter({ name: "switchyard_worker_model_events_total", help: "Model loads, failed loads and unloads", labelNames: ["model", "event", "cause"], registers });
     const perModel = (name: string, help: string, value: (id: string) => number) =>
       new Gauge({

@@ -3,9 +3,10 @@
  * 409, 429, 5xx and connection errors with jittered backoff, honouring retry-after).
  */
 import Anthropic from "@anthropic-ai/sdk";
-import { serviceUnavailable } from "@switchyard/shared/errors";
+import { invalidRequest, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
+import type { EmbeddingsResult, NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
 import { messageEvents, StreamTranslator } from "./events.ts";
@@ -72,5 +73,10 @@ export class AnthropicProvider implements Provider {
       throw upstreamError(err, INFO);
     }
     if (!done) throw upstreamError(new Error("the stream ended before message_stop"), INFO);
+  }
+
+  /** Anthropic's API has no embeddings endpoint: a 400 naming the model, before any call. */
+  async embed(request: NormalizedEmbedRequest): Promise<EmbeddingsResult> {
+    throw invalidRequest(`The model '${request.model}' is served by Anthropic, which has no embeddings API.`, "model", "unsupported_model");
   }
 }

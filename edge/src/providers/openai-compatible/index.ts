@@ -7,8 +7,10 @@ import { serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
+import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
+import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
 import { jsonReply, streamReply } from "./reply.ts";
 import { toOpenAIParams } from "./request.ts";
 import { textCompletionEvents, toCompletionParams } from "./text-completion.ts";
@@ -37,6 +39,24 @@ export class OpenAICompatibleProvider implements Provider {
 
   listModels(): ModelCard[] {
     return this.options.models();
+  }
+
+  async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
+    const client = this.#client;
+    if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
+    const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
+    let reply: unknown;
+    try {
+      // Asked for base64 explicitly, so the SDK hands the reply over as sent.
+      reply = await client.embeddings.create(toEmbeddingParams(request), { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } });
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
+    try {
+      return fromEmbeddingsReply(reply, inputCount(request.input));
+    } catch (err) {
+      throw upstreamError(err, info);
+    }
   }
 
   async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {

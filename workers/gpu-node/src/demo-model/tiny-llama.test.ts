@@ -13,7 +13,7 @@ import {
 } from "node-llama-cpp";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { validateGguf } from "../gguf/validate-gguf.ts";
-import { buildTinyLlamaGguf, CHATML_TEMPLATE, writeTinyLlamaGguf } from "./tiny-llama.ts";
+import { buildTinyLlamaGguf, CHATML_TEMPLATE, TINY_LLAMA_SHAPE, writeTinyLlamaGguf } from "./tiny-llama.ts";
 
 let dir = "";
 let llama: Llama;
@@ -37,15 +37,15 @@ afterAll(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-async function generate(prompt: string, seed: number, count = 64): Promise<{ tokens: Token[]; text: string }> {
-  const seq = context.getSequence();
+async function generate(prompt: string, seed: number, count = 64, on = context): Promise<{ tokens: Token[]; text: string }> {
+  const seq = on.getSequence();
   try {
     const tokens: Token[] = [];
-    for await (const token of seq.evaluate(model.tokenize(prompt), { temperature: 0.8, seed })) {
+    for await (const token of seq.evaluate(on.model.tokenize(prompt), { temperature: 0.8, seed })) {
       tokens.push(token);
       if (tokens.length >= count) break;
     }
-    return { tokens, text: model.detokenize(tokens) };
+    return { tokens, text: on.model.detokenize(tokens) };
   } finally {
     seq.dispose();
   }
@@ -93,5 +93,27 @@ describe("tiny llama GGUF", () => {
     expect(imStart).toHaveLength(1);
     expect(rendered.filter((t) => t === imStart[0]).length).toBeGreaterThanOrEqual(2);
     expect(model.detokenize(rendered, true)).toContain("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n");
+  });
+
+  it("embeds (mean pooling), and the pooling key leaves chat output as it was", async () => {
+    const embedding = await model.createEmbeddingContext({ contextSize: 512, threads: 1 });
+    try {
+      const a = await embedding.getEmbeddingFor("hello world");
+      const again = await embedding.getEmbeddingFor("hello world");
+      const other = await embedding.getEmbeddingFor("the water is fast");
+      expect(a.vector).toHaveLength(TINY_LLAMA_SHAPE.embedding);
+      expect(again.vector).toEqual(a.vector);
+      expect(other.vector).not.toEqual(a.vector);
+    } finally {
+      await embedding.dispose();
+    }
+    const plain = await llama.loadModel({ modelPath: await writeTinyLlamaGguf(join(dir, "chat-only.gguf"), { seed: 42, pooling: "none" }) });
+    const plainContext = await plain.createContext({ contextSize: 512, threads: 1, flashAttention: false });
+    try {
+      expect((await generate("Hello world, the gateway", 7, 32, plainContext)).text).toBe((await generate("Hello world, the gateway", 7, 32)).text);
+    } finally {
+      await plainContext.dispose();
+      await plain.dispose();
+    }
   });
 });

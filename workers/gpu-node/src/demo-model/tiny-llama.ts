@@ -7,7 +7,12 @@ export interface TinyLlamaOptions {
   seed?: number;
   contextLength?: number;
   name?: string;
+  /** How hidden states pool into an embedding (default "mean"); "none" makes a chat-only model. */
+  pooling?: "mean" | "cls" | "last" | "none";
 }
+
+/** llama.cpp's numbers for `<arch>.pooling_type`. */
+const POOLING_TYPES = { none: 0, mean: 1, cls: 2, last: 3 } as const;
 
 /** File name of the demo model in a models folder. */
 export const DEMO_MODEL_FILE = "demo-tiny.gguf";
@@ -115,6 +120,7 @@ export function tinyLlamaGgufInput(options: TinyLlamaOptions = {}): GgufWriteInp
   const seed = options.seed ?? 42;
   const contextLength = options.contextLength ?? 2048;
   const name = options.name ?? "switchyard-demo-tiny";
+  const pooling = options.pooling ?? "mean";
   const { embedding: E, blocks, feedForward: F, heads, headsKv } = TINY_LLAMA_SHAPE;
   const headDim = E / heads;
   const kvDim = headDim * headsKv;
@@ -178,6 +184,10 @@ export function tinyLlamaGgufInput(options: TinyLlamaOptions = {}): GgufWriteInp
       ["llama.attention.layer_norm_rms_epsilon", gv.f32(1e-5)],
       ["llama.rope.dimension_count", gv.u32(headDim)],
       ["llama.rope.freq_base", gv.f32(10000)],
+      // Lets the model embed (mean of its final hidden states over the input). llama.cpp reads the
+      // key for every architecture and applies it only to contexts made for embeddings: chat
+      // output is the same token for token with or without it.
+      ...(pooling === "none" ? [] : ([["llama.pooling_type", gv.u32(POOLING_TYPES[pooling])]] as const)),
       ["tokenizer.ggml.model", gv.str("llama")],
       ["tokenizer.ggml.tokens", gv.strs(vocab.tokens)],
       ["tokenizer.ggml.scores", gv.f32s(vocab.scores)],

@@ -129,9 +129,13 @@ describe("validateGguf", () => {
       contextLength: 1024,
       name: "tiny",
       fileBytes: bytes.length,
+      embeddingLength: 64,
+      poolingType: 1,
+      causal: true,
     });
     expect(summary.chatTemplate).toContain("<|im_start|>");
     expect(summary.tokenCount).toBeGreaterThan(256);
+    expect((await validateGguf(await fileWith(buildTinyLlamaGguf({ seed: 3, pooling: "none" })))).poolingType).toBeUndefined();
   });
 
   it("rejects a file truncated inside the tensor data", async () => {

@@ -15,6 +15,12 @@ export interface GgufSummary {
   chatTemplate?: string;
   tokenCount: number;
   fileBytes: number;
+  /** Length of the model's hidden state: `<arch>.embedding_length_out` where given, else `<arch>.embedding_length`. */
+  embeddingLength: number;
+  /** `<arch>.pooling_type` as llama.cpp numbers it (0 none, 1 mean, 2 cls, 3 last, 4 rank); undefined when absent. */
+  poolingType?: number;
+  /** `<arch>.attention.causal`; absent means causal, as llama.cpp reads it. */
+  causal: boolean;
 }
 
 /** The file would not load safely; `reason` says why in words fit for a log or an API error. */
@@ -117,6 +123,8 @@ export async function validateGguf(path: string): Promise<GgufSummary> {
 
   const name = meta.get("general.name");
   const chatTemplate = meta.get("tokenizer.chat_template");
+  const embeddingOut = integer(meta.get(`${architecture}.embedding_length_out`));
+  const pooling = integer(meta.get(`${architecture}.pooling_type`));
   return {
     architecture,
     contextLength,
@@ -124,7 +132,15 @@ export async function validateGguf(path: string): Promise<GgufSummary> {
     ...(typeof chatTemplate === "string" ? { chatTemplate } : {}),
     tokenCount: tokens.length,
     fileBytes: header.fileBytes,
+    embeddingLength: embeddingOut !== undefined && embeddingOut > 0 ? embeddingOut : Number(meta.get(`${architecture}.embedding_length`)),
+    ...(pooling !== undefined ? { poolingType: pooling } : {}),
+    causal: meta.get(`${architecture}.attention.causal`) !== false,
   };
+}
+
+/** A scalar integer of any width (u32, i32, u64…) as a number; undefined when absent or not one. */
+function integer(value: GgufValue | undefined): number | undefined {
+  return typeof value === "number" || typeof value === "bigint" ? Number(value) : undefined;
 }
 
 function isArrayValue(value: GgufValue | undefined): value is Extract<GgufValue, readonly unknown[]> {
