@@ -1,6 +1,7 @@
 /** @module Anthropic messages and stream events → ChatEvents (stop reasons mapped to OpenAI's). */
 import type Anthropic from "@anthropic-ai/sdk";
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
+import type { StreamEvent } from "./stream-events.ts";
 
 export function finishReason(stop: string | null | undefined): FinishReason {
   switch (stop) {
@@ -34,7 +35,7 @@ export class StreamTranslator {
   #outputTokens = 0;
   #finish: FinishReason = "stop";
 
-  *events(e: Anthropic.Messages.RawMessageStreamEvent): Generator<ChatEvent> {
+  *events(e: StreamEvent): Generator<ChatEvent> {
     switch (e.type) {
       case "message_start":
         this.#inputTokens = e.message.usage.input_tokens;
@@ -44,14 +45,14 @@ export class StreamTranslator {
         if (e.content_block.type === "tool_use") {
           const index = this.#toolIndex.size;
           this.#toolIndex.set(e.index, index);
-          yield { type: "tool_call", index, id: e.content_block.id, name: e.content_block.name, arguments: "" };
+          yield { type: "tool_call", index, id: e.content_block.id ?? `toolu_${index}`, name: e.content_block.name ?? "", arguments: "" };
         }
         return;
       case "content_block_delta":
-        if (e.delta.type === "text_delta") yield { type: "token", text: e.delta.text, count: 1 };
+        if (e.delta.type === "text_delta") yield { type: "token", text: e.delta.text ?? "", count: 1 };
         else if (e.delta.type === "input_json_delta") {
           const index = this.#toolIndex.get(e.index);
-          if (index !== undefined) yield { type: "tool_call", index, arguments: e.delta.partial_json };
+          if (index !== undefined) yield { type: "tool_call", index, arguments: e.delta.partial_json ?? "" };
         }
         return;
       case "message_delta":

@@ -11,6 +11,8 @@ import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
 import { messageEvents, StreamTranslator } from "./events.ts";
 import { toAnthropicParams } from "./request.ts";
+import { streamEvent } from "./stream-events.ts";
+import { sseEvents } from "../../sse/sse-decoder.ts";
 
 export interface AnthropicOptions {
   apiKey: string | undefined;
@@ -53,9 +55,10 @@ export class AnthropicProvider implements Provider {
       yield* messageEvents(message);
       return;
     }
-    let stream: AsyncIterable<Anthropic.Messages.RawMessageStreamEvent>;
+    let response: Response;
     try {
-      stream = await client.messages.create({ ...params, stream: true }, opts);
+      // The SDK does auth, retries and errors; the stream is read by the gateway's own SSE decoder.
+      response = await client.messages.create({ ...params, stream: true }, opts).asResponse();
     } catch (err) {
       throw upstreamError(err, INFO);
     }
@@ -63,7 +66,10 @@ export class AnthropicProvider implements Provider {
     const translator = new StreamTranslator();
     let done = false;
     try {
-      for await (const event of stream) {
+      if (!response.body) throw new Error("the stream has no body");
+      for await (const sse of sseEvents(response.body)) {
+        const event = streamEvent(sse);
+        if (!event) continue;
         for (const e of translator.events(event)) {
           if (e.type === "done") done = true;
           yield e;

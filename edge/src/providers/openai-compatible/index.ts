@@ -4,7 +4,7 @@
  * 429, 5xx and connection errors, honouring retry-after, all before our first event.
  */
 import { serviceUnavailable } from "@switchyard/shared/errors";
-import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
+import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
@@ -13,7 +13,7 @@ import { upstreamError } from "../upstream/upstream-error.ts";
 import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
 import { jsonReply, streamReply } from "./reply.ts";
 import { toOpenAIParams } from "./request.ts";
-import { textCompletionEvents, toCompletionParams } from "./text-completion.ts";
+import { textCompletionReply, toCompletionParams } from "./text-completion.ts";
 
 export interface OpenAICompatibleOptions {
   name: string;
@@ -94,29 +94,20 @@ export class OpenAICompatibleProvider implements Provider {
   /** A legacy text completion, forwarded to the upstream's /v1/completions. */
   async *#textCompletion(client: OpenAI, request: NormalizedChatRequest, opts: RequestOptions, info: UpstreamInfo): AsyncGenerator<ChatEvent, void, undefined> {
     const params = toCompletionParams(request);
-    const state: { finish: FinishReason | undefined } = { finish: undefined };
-    let replies: AsyncIterable<OpenAI.Completions.Completion>;
+    let response: Response;
     try {
-      replies = request.stream
-        ? await client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts)
-        : oneOf(await client.completions.create(params, opts));
+      response = await (request.stream ? client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts) : client.completions.create(params, opts)).asResponse();
     } catch (err) {
       throw upstreamError(err, info);
     }
     yield { type: "accepted" };
     try {
-      for await (const reply of replies) yield* textCompletionEvents(reply, state);
+      yield* textCompletionReply(response, request.stream);
     } catch (err) {
       throw upstreamError(err, info);
     }
-    if (!state.finish) throw upstreamError(new Error("the reply ended before a finish_reason"), info);
-    yield { type: "done", finishReason: state.finish };
   }
 }
 
 type RequestOptions = { signal: AbortSignal; headers: Record<string, string> };
 type UpstreamInfo = { provider: string; apiKeyEnv: string };
-
-async function* oneOf<T>(value: T): AsyncGenerator<T> {
-  yield value;
-}
