@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { openStore } from "../edge/src/store/open-store.ts";
 import type { Store } from "../edge/src/store/store.ts";
 import { anthropicStream } from "./fakes/anthropic-wire.ts";
+import { openaiTextCompletion } from "./fakes/openai-completions-wire.ts";
 import { openaiCompletion, openaiError, openaiStream } from "./fakes/openai-wire.ts";
 import { startCloudGateway } from "./helpers/cloud-gateway.ts";
 import { type CloudTarget, startCloudTargets, targetKinds } from "./helpers/cloud-target.ts";
@@ -23,6 +24,7 @@ const ROUTES = {
     { name: "short", provider: "openai", model: "gpt-4o-mini", cache: { ttlSeconds: 1 } },
     { name: "claude-x", provider: "anthropic", cache: { ttlSeconds: 300 } },
     { name: "uncached", provider: "openai", model: "gpt-4o-mini" },
+    { name: "instruct", provider: "openai", model: "gpt-3.5-turbo-instruct", cache: { ttlSeconds: 300 } },
   ],
 };
 /** Every cache activity may sweep, so a test sees expired entries go at once. */
@@ -281,6 +283,35 @@ describe.each(targetKinds())("response cache on %s", (kind) => {
     const again = await chat(gw.url, key, "left early", { stream: true });
     expect(cacheOf(again)).toBe("miss");
     await again.text();
+  });
+
+  it("never caches a conversation turn: its history lives on the gateway", async () => {
+    const { key } = await newKey();
+    const conversation = (await (await post(gw.url, "/v1/conversations", {}, auth(key))).json()) as { id: string };
+    const before = gw.openai.requests.length;
+    for (let i = 0; i < 2; i++) {
+      const res = await chat(gw.url, key, "in a conversation", { conversation_id: conversation.id });
+      expect(res.status).toBe(200);
+      expect(cacheOf(res)).toBe("bypass");
+      await gw.settle();
+    }
+    expect(gw.openai.requests).toHaveLength(before + 2);
+  });
+
+  it("caches legacy text completions by their prompt", async () => {
+    const { key } = await newKey();
+    gw.openai.enqueue(openaiTextCompletion("gpt-3.5-turbo-instruct", " once upon a time"));
+    const complete = (prompt: string) => post(gw.url, "/v1/completions", { model: "instruct", prompt, max_tokens: 5 }, auth(key));
+    const live = await complete("Tell a story");
+    expect(cacheOf(live)).toBe("miss");
+    const liveBody = await json(live);
+    const before = gw.openai.requests.length;
+    const hit = await complete("Tell a story");
+    expect(cacheOf(hit)).toBe("hit");
+    expect(withoutFresh(await json(hit))).toEqual(withoutFresh(liveBody));
+    expect(gw.openai.requests).toHaveLength(before);
+    gw.openai.enqueue(openaiTextCompletion("gpt-3.5-turbo-instruct", " another one"));
+    expect(cacheOf(await complete("Tell another story"))).toBe("miss");
   });
 
   it("records hits in usage as cached, counts them for RPM, and charges no tokens for them", async () => {
