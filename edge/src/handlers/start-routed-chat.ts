@@ -73,8 +73,10 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) header(c, "x-switchyard-worker", worker);
   c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
-  if (first) record.observe(first);
-  if (first) recorder?.add(first);
+  if (first) {
+    record.observe(first);
+    recorder?.add(first);
+  }
   const settle = (outcome: Outcome, status: number) => {
     finish(outcome, status, label);
     const answer = recorder?.events();
