@@ -1,10 +1,11 @@
 /**
  * @module The database schema (drizzle-orm, Postgres): API keys, rate windows and token
  * totals for limits, usage rows, conversations and their messages, stored Responses. Migrations in
- * drizzle/migrations are generated from this file by drizzle-kit (`npm run db:generate`).
+ * drizzle/migrations are generated from this file by drizzle-kit (`npm run db:generate`). Also the
+ * exact response cache's entries, shared by every gateway on the database.
  */
 import { sql } from "drizzle-orm";
-import { bigint, bigserial, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
+import { bigint, bigserial, boolean, index, integer, jsonb, pgTable, primaryKey, text, timestamp } from "drizzle-orm/pg-core";
 
 export const apiKeys = pgTable(
   "api_keys",
@@ -67,6 +68,8 @@ export const usage = pgTable(
     ttftMs: integer("ttft_ms"),
     status: integer("status").notNull(),
     requestId: text("request_id").notNull(),
+    /** Answered from the response cache: no upstream call, no tokens spent against limits. */
+    cached: boolean("cached").notNull().default(false),
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("usage_key_created_idx").on(t.keyId, t.createdAt), index("usage_created_idx").on(t.createdAt)],
@@ -119,4 +122,23 @@ export const responses = pgTable(
     createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
   },
   (t) => [index("responses_key_created_idx").on(t.keyId, t.createdAt)],
+);
+
+/** The exact response cache: a call's events under the hash of its request, per namespace (a key, open mode, or shared). */
+export const responseCache = pgTable(
+  "response_cache",
+  {
+    /** SHA-256 (hex) of the canonical request, its namespace included. */
+    key: text("key").primaryKey(),
+    /** `key:<id>`, `open` or `shared`; checked again on every read. */
+    namespace: text("namespace").notNull(),
+    /** provider:upstream-model that answered. */
+    target: text("target").notNull(),
+    /** The call's ChatEvents, in order. */
+    events: jsonb("events").notNull(),
+    bytes: integer("bytes").notNull(),
+    createdAt: timestamp("created_at", { withTimezone: true }).notNull().defaultNow(),
+    expiresAt: timestamp("expires_at", { withTimezone: true }).notNull(),
+  },
+  (t) => [index("response_cache_expires_idx").on(t.expiresAt)],
 );

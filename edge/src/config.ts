@@ -47,6 +47,11 @@ export const GatewayConfigSchema = z.object({
   modelLoadTimeoutMs: z.coerce.number().int().positive().default(120_000),
   /** Bearer token for /metrics when the gateway is exposed (ADMIN_TOKEN works too). */
   metricsToken: z.string().optional(),
+  /** Response cache: entries and bytes its in-memory LRU holds (per gateway, or per Workers isolate). */
+  cacheMemoryEntries: z.coerce.number().int().min(0).default(1_000),
+  cacheMemoryBytes: z.coerce.number().int().min(0).default(16 * 1024 * 1024),
+  /** Response cache: at most how often expired entries are deleted from the table. */
+  cacheSweepIntervalMs: z.coerce.number().int().min(0).default(60_000),
 });
 
 export type GatewayConfig = z.infer<typeof GatewayConfigSchema>;
@@ -77,5 +82,8 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     queueTimeoutMs: pick("QUEUE_TIMEOUT_MS"),
     modelLoadTimeoutMs: pick("MODEL_LOAD_TIMEOUT_MS"),
     metricsToken: pick("METRICS_TOKEN"),
+    cacheMemoryEntries: pick("CACHE_MEMORY_ENTRIES"),
+    cacheMemoryBytes: pick("CACHE_MEMORY_BYTES"),
+    cacheSweepIntervalMs: pick("CACHE_SWEEP_INTERVAL_MS"),
   });
 }

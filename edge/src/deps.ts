@@ -4,6 +4,7 @@ import type { Subjects } from "@switchyard/shared/bus/subjects";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import type { Logger } from "@switchyard/shared/log";
 import type { Access } from "./auth/access.ts";
+import type { ResponseCache } from "./cache/response-cache.ts";
 import type { KeyHasher } from "./auth/api-key.ts";
 import type { GatewayConfig } from "./config.ts";
 import type { InFlight } from "./handlers/in-flight.ts";
@@ -36,6 +37,8 @@ export interface GatewayDeps {
   writes: WriteQueue;
   /** Chat calls not yet accounted for (stop waits for them before draining writes). */
   inFlight: InFlight;
+  /** The exact response cache (used on routes that configure one). */
+  responseCache: ResponseCache;
   /** Usage rows, written in batches. */
   usage: Batcher<UsageRow>;
   access: Access;

@@ -6,6 +6,8 @@ import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import type { Hono } from "hono";
 import { createApp } from "./app.ts";
 import { Access, type AccessCache, bindsLoopbackOnly } from "./auth/access.ts";
+import { CacheMemory } from "./cache/cache-memory.ts";
+import { ResponseCache } from "./cache/response-cache.ts";
 import { KeyHasher } from "./auth/api-key.ts";
 import { Limiter } from "./limits/limiter.ts";
 import type { Store } from "./store/store.ts";
@@ -50,6 +52,8 @@ export interface GatewayParts {
   perRequest?: boolean;
   /** Key checks and open mode remembered across gateways (a Workers isolate's); default its own. */
   accessCache?: AccessCache;
+  /** The response cache's in-memory LRU, kept across gateways (a Workers isolate's); default its own. */
+  cacheMemory?: CacheMemory;
   /** Gzip the chat page in the app (Node). Workers leave it off: the runtime compresses, and would encode twice. */
   compressPage?: boolean;
 }
@@ -84,6 +88,8 @@ export function createGateway(parts: GatewayParts): Gateway {
   const writes = new WriteQueue({ log });
   const inFlight = new InFlight();
   const hasher = new KeyHasher(secret);
+  const cacheMemory = parts.cacheMemory ?? new CacheMemory();
+  cacheMemory.setLimits({ maxEntries: config.cacheMemoryEntries, maxBytes: config.cacheMemoryBytes });
   const deps: GatewayDeps = {
     config,
     bus,
@@ -101,6 +107,8 @@ export function createGateway(parts: GatewayParts): Gateway {
     writes,
     inFlight,
     usage: new Batcher(writes, "usage rows", (rows) => store.recordUsage(rows)),
+    // Its writes and sweeps count as in flight: a stopping gateway (a finished Workers request) waits for them.
+    responseCache: new ResponseCache(store, cacheMemory, { sweepIntervalMs: config.cacheSweepIntervalMs, log, track: () => inFlight.begin() }),
     hasher,
     access: new Access(store, hasher, bindsLoopbackOnly(config.host), parts.accessCache),
     limiter: new Limiter(store, writes, { exact: parts.perRequest === true }),

@@ -23,6 +23,8 @@ export interface CloudTarget {
   url: string;
   openai: FakeUpstream;
   anthropic: FakeUpstream;
+  /** postgres://… of the target's database; undefined on PGlite (in this process only). */
+  databaseUrl: string | undefined;
   /** Everything the gateway logged so far. */
   logs(): string;
   /** Waits until the usage and conversation writes of past requests have landed. */
@@ -41,7 +43,7 @@ export async function startCloudTarget(kind: TargetKind, env: Record<string, str
 export async function startCloudTargets(kind: TargetKind, env: Record<string, string>, count: number): Promise<CloudTarget[]> {
   const db = await createTestDatabase(kind === "workers" ? "postgres" : kind);
   const targets: CloudTarget[] = [];
-  for (let i = 0; i < count; i++) targets.push(kind === "workers" ? await workersTarget(db.url!, env) : await nodeTarget(kind, await db.open(), env));
+  for (let i = 0; i < count; i++) targets.push(kind === "workers" ? await workersTarget(db.url!, env) : await nodeTarget(kind, await db.open(), db.url, env));
   // The database goes with the last one stopped.
   const last = targets.at(-1)!;
   const stopLast = last.stop;
@@ -53,9 +55,9 @@ export async function startCloudTargets(kind: TargetKind, env: Record<string, st
   return targets;
 }
 
-async function nodeTarget(kind: DbKind, store: Store, env: Record<string, string>): Promise<CloudTarget> {
+async function nodeTarget(kind: DbKind, store: Store, databaseUrl: string | undefined, env: Record<string, string>): Promise<CloudTarget> {
   const lines: string[] = [];
-  // The routing config as the Workers build takes it (SWITCHYARD_ROUTES), so one env serves both runtimes.
+  // The routing config as the Workers build reads it (SWITCHYARD_ROUTES), so one env drives both.
   const routes: unknown = env.SWITCHYARD_ROUTES ? JSON.parse(env.SWITCHYARD_ROUTES) : undefined;
   const gw = await startCloudGateway({ store, env, routes, log: createLogger("test", (line) => lines.push(line)) });
   return {
@@ -63,10 +65,13 @@ async function nodeTarget(kind: DbKind, store: Store, env: Record<string, string
     url: gw.url,
     openai: gw.openai,
     anthropic: gw.anthropic,
+    databaseUrl,
     logs: () => lines.join("\n"),
-      settle: async () => {
-        await gw.gateway.deps.writes.drain(2_000);
-      },
+    settle: async () => {
+      // Calls still accounting, and the response cache's writes, first; then the write queue.
+      await gw.gateway.deps.inFlight.idle(2_000);
+      await gw.gateway.deps.writes.drain(2_000);
+    },
     backlog: () => gw.gateway.deps.writes.backlog,
     async stop() {
       await gw.stop();
@@ -91,6 +96,7 @@ async function workersTarget(databaseUrl: string, env: Record<string, string>): 
     url: edge.url,
     openai: fakes.openai,
     anthropic: fakes.anthropic,
+    databaseUrl,
     logs: () => edge.output(),
     settle: () => edge.settled(),
     backlog: () => 0,

@@ -1,12 +1,16 @@
 /**
- * @module Shared by every chat front door: admit the caller (limits), add the conversation's
- * history, route and start the chat, then account for it when it ends — usage row, token
- * spend and the conversation's new messages, all through the retrying write queue.
+ * @module Shared by every chat front door: look the request up in the response cache (on
+ * routes that have one), admit the caller (limits), add the conversation's history, route and
+ * start the chat — or replay a cached answer's events — then account for it when it ends:
+ * usage row, token spend, the conversation's new messages (through the retrying write queue),
+ * and a completed miss written to the cache.
  */
 import { GatewayError, notFound } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
+import { AnswerRecorder } from "../cache/answer-recorder.ts";
+import { type CachePlan, planCache } from "../cache/cache-plan.ts";
 import type { NormalizedChatRequest, NormalizedMessage } from "../chat/normalized.ts";
 import type { Target } from "../routing/resolve-target.ts";
 import { startChat } from "../routing/run-chain.ts";
@@ -21,10 +25,17 @@ export interface RoutedChat {
 }
 
 export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
-  const { router, config, limiter, store, usage, metrics } = c.var.deps;
+  const { router, config, limiter, store, usage, metrics, responseCache } = c.var.deps;
   const key = c.var.caller.key;
-  const admission = await limiter.admit(key, request.model);
+  const cacheRequest = { keyId: key?.id ?? null, cacheControl: c.req.header("cache-control"), conversation: conversationId !== undefined };
+  const cache = await planCache(router, responseCache, request, cacheRequest, c.var.log);
+  // A hit spends no tokens: it counts against RPM only.
+  const admission = await limiter.admit(key, request.model, new Date(), { tokens: cache?.hit === undefined });
   for (const [name, value] of Object.entries(admission.headers)) header(c, name, value);
+  if (cache) {
+    header(c, "x-switchyard-cache", cache.status);
+    metrics.cache.inc({ model: request.model, result: cache.status });
+  }
   const newMessages = request.messages;
   if (conversationId !== undefined) {
     const conversation = await store.getConversation(conversationId, key?.id ?? null);
@@ -34,14 +45,19 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     request = { ...request, wire: undefined, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
   }
   const record = new CallRecord(c.var.startedAt);
-  const finish = (outcome: Outcome, status: number, target: string) => {
+  const finish = (outcome: Outcome, status: number, target: string, cached = false) => {
     const tokens = record.tokens();
     admission.spend(tokens.prompt + tokens.completion);
-    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, ...record.usageRow() };
+    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, cached, ...record.usageRow() };
     usage.add(row);
-    metrics.observe(request.model, target, status, row.latencyMs, row.ttftMs, row.promptTokens, row.completionTokens);
+    // A cached answer's tokens were not generated again: the token counters leave them out.
+    metrics.observe(request.model, target, status, row.latencyMs, row.ttftMs, cached ? 0 : row.promptTokens, cached ? 0 : row.completionTokens);
     if (conversationId !== undefined) storeTurn(c, conversationId, newMessages, record.text(), outcome);
   };
+  if (cache?.hit) return replayHit(c, request, cache.hit, record, finish);
+  const recorder = cache?.write ? new AnswerRecorder() : undefined;
+  // An answer to be cached is kept as events: it must be read, not passed through as bytes.
+  if (recorder) request = { ...request, wire: undefined };
   let started: Awaited<ReturnType<typeof startChat>>;
   try {
     started = await startChat(
@@ -60,8 +76,36 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) header(c, "x-switchyard-worker", worker);
   c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
+  if (first) {
+    record.observe(first);
+    recorder?.add(first);
+  }
+  const settle = (outcome: Outcome, status: number) => {
+    finish(outcome, status, label);
+    const answer = recorder?.events();
+    // Only a completed call is kept: not an error, not a stream the client left.
+    if (outcome === "complete" && cache?.write && answer) responseCache.put(cache.write.key, cache.write.namespace, { target: label, events: answer }, cache.write.ttlSeconds, c.var.log);
+  };
+  return { target, first, events: accounted(events, record, settle, c.var.deps.inFlight, recorder) };
+}
+
+/** A cache hit: the stored events through the same renderers and the same accounting as a live call. */
+function replayHit(
+  c: Context<AppEnv>,
+  request: NormalizedChatRequest,
+  hit: NonNullable<CachePlan["hit"]>,
+  record: CallRecord,
+  finish: (outcome: Outcome, status: number, target: string, cached: boolean) => void,
+): RoutedChat {
+  const [first, ...rest] = hit.events.map((e) => ({ ...e }));
+  header(c, "x-switchyard-provider", hit.target.split(":")[0] ?? hit.target);
+  c.var.log.info(`chat ${request.model} -> cache hit (${hit.target}) stream=${request.stream}`);
   if (first) record.observe(first);
-  return { target, first, events: accounted(events, record, (outcome, status) => finish(outcome, status, label), c.var.deps.inFlight) };
+  return { target: hit.route, first, events: accounted(replay(rest), record, (outcome, status) => finish(outcome, status, hit.target, true), c.var.deps.inFlight) };
+}
+
+async function* replay(events: ChatEvent[]): AsyncGenerator<ChatEvent, void, undefined> {
+  yield* events;
 }
 
 /**
@@ -77,6 +121,7 @@ async function* accounted(
   record: CallRecord,
   finish: (outcome: Outcome, status: number) => void,
   inFlight: InFlight,
+  recorder?: AnswerRecorder,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   let outcome: Outcome = "cancelled";
   let status = 499;
@@ -84,6 +129,7 @@ async function* accounted(
   try {
     for await (const e of events) {
       record.observe(e);
+      recorder?.add(e);
       yield e;
     }
     outcome = "complete";

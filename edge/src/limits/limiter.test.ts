@@ -38,3 +38,27 @@ describe("Limiter with request leases", () => {
     expect(admitted + refused).toBe(150);
   });
 });
+
+describe("Limiter for requests that spend no tokens (response-cache hits)", () => {
+  let store: Store;
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it("counts them against RPM but neither checks nor charges TPM", async () => {
+    store = await openStore({ pgliteDir: "memory" });
+    const key = await store.createKey({ id: "key_hits", name: "hits", prefix: "sk-sy-hits", hash: "k".repeat(64), rpm: 3, tpm: 10 });
+    const writes = new WriteQueue({ log: silentLogger });
+    const limiter = new Limiter(store, writes, { exact: true });
+    const now = new Date(Date.UTC(2026, 10, 22, 12, 0, 30));
+    (await limiter.admit(key, "m", now)).spend(25);
+    await writes.drain(2_000);
+    await expect(limiter.admit(key, "m", now)).rejects.toMatchObject({ status: 429, code: "tpm_exceeded" });
+    const hit = await limiter.admit(key, "m", now, { tokens: false });
+    hit.spend(1_000);
+    await writes.drain(2_000);
+    expect((await store.tokensUsed(key.id, new Date(Date.UTC(2026, 10, 22, 12, 0)), "d:2026-11-22", "m:2026-11")).minute).toBe(25);
+    // Three requests taken this minute (the refused one included): the next hit is over RPM.
+    await expect(limiter.admit(key, "m", now, { tokens: false })).rejects.toMatchObject({ status: 429, code: "rpm_exceeded" });
+  });
+});

@@ -87,16 +87,21 @@ export class Limiter {
     });
   }
 
-  async admit(key: ApiKey | null, model: string, now = new Date()): Promise<Admission> {
+  /**
+   * `tokens: false` admits a request that spends no tokens (a response-cache hit): it counts
+   * against RPM, but TPM and the budgets neither stop it nor are charged.
+   */
+  async admit(key: ApiKey | null, model: string, now = new Date(), options: { tokens?: boolean } = {}): Promise<Admission> {
     if (!key) return OPEN;
     try {
-      return await this.#admit(key, model, now);
+      const admission = await this.#admit(key, model, now, options.tokens !== false);
+      return options.tokens === false ? { headers: admission.headers, spend() {} } : admission;
     } catch (err) {
       throw databaseUnavailable(err);
     }
   }
 
-  async #admit(key: ApiKey, model: string, now: Date): Promise<Admission> {
+  async #admit(key: ApiKey, model: string, now: Date, checkTokens: boolean): Promise<Admission> {
     if (!modelAllowed(key.models, model))
       throw new GatewayError(`This API key may not use the model '${model}'.`, { status: 403, type: "permission_error", code: "model_not_allowed", param: "model" });
     const window = minuteStart(now);
@@ -111,7 +116,7 @@ export class Limiter {
       });
       if (count === null) throw tooMany(`Rate limit reached: ${key.rpm} requests per minute for this key.`, "rpm_exceeded", resetSeconds, headers);
     }
-    if (key.tpm !== null || key.dailyTokens !== null || key.monthlyTokens !== null) {
+    if (checkTokens && (key.tpm !== null || key.dailyTokens !== null || key.monthlyTokens !== null)) {
       const used = await this.#tokensUsed(key.id, window, dayKey(now), monthKey(now));
       if (key.tpm !== null) {
         Object.assign(headers, {

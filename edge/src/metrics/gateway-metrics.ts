@@ -1,7 +1,7 @@
 /**
  * @module The gateway's Prometheus metrics (prom-client, a registry of its own per gateway):
  * requests, latency, time to first token and tokens per model and target; the pool's slots
- * and queues; model states as the workers report them; the bus connection.
+ * and queues; model states as the workers report them; the bus connection; response-cache lookups.
  */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
@@ -18,6 +18,7 @@ export class GatewayMetrics {
   readonly tokens: Counter<"model" | "target" | "kind">;
   readonly queueWait: Histogram<"model" | "outcome">;
   readonly resumes: Counter<"model" | "outcome">;
+  readonly cache: Counter<"model" | "result">;
 
   constructor(bus: Bus, registry: WorkerRegistry, pool: PoolDispatcher) {
     const registers = [this.registry];
@@ -31,6 +32,7 @@ export class GatewayMetrics {
       labelNames: ["model", "outcome"],
       registers,
     });
+    this.cache = new Counter({ name: "switchyard_cache_requests_total", help: "Chat requests on routes with a response cache, by result (hit, miss, bypass)", labelNames: ["model", "result"], registers });
     this.queueWait = new Histogram({ name: "switchyard_queue_wait_seconds", help: "Time requests waited for a slot, by outcome", labelNames: ["model", "outcome"], buckets: LATENCY_BUCKETS, registers });
     const slots = (name: string, help: string, pick: (m: { slotsTotal: number; slotsBusy: number }) => number) =>
       new Gauge({

@@ -93,4 +93,37 @@ describe("ModelRouter", () => {
     const r = new ModelRouter(parseRouteConfig(json), providers());
     expect(route(r, "local-model")).toEqual(["local:demo-tiny", "openai:gpt-4o-mini"]);
   });
+
+  it("gives each route its cache: the entry's settings over the default, false turns it off, aliases inherit", () => {
+    const r = new ModelRouter(
+      parseRouteConfig({
+        cache: { ttlSeconds: 300 },
+        models: [
+          { name: "gpt-4o-mini", provider: "openai", cache: { shared: true } },
+          { name: "fresh", provider: "openai", model: "gpt-4o", cache: false },
+          { name: "short-*", provider: "anthropic", cache: { ttlSeconds: 5 } },
+          { name: "mini", alias: "gpt-4o-mini" },
+          { name: "own", alias: "gpt-4o-mini", cache: { shared: false } },
+        ],
+      }),
+      providers(),
+    );
+    expect(r.cacheFor("gpt-4o-mini")).toEqual({ ttlSeconds: 300, shared: true });
+    expect(r.cacheFor("fresh")).toBeUndefined();
+    expect(r.cacheFor("short-answer")).toEqual({ ttlSeconds: 5, shared: false });
+    expect(r.cacheFor("mini")).toEqual({ ttlSeconds: 300, shared: true });
+    expect(r.cacheFor("own")).toEqual({ ttlSeconds: 300, shared: false });
+    // Routes no entry names take the default.
+    expect(r.cacheFor("claude-opus-4-1")).toEqual({ ttlSeconds: 300, shared: false });
+  });
+
+  it("has no cache unless configured, and names a cache without a ttl", () => {
+    const r = new ModelRouter(parseRouteConfig({ models: [{ name: "x", provider: "openai" }] }), providers());
+    expect(r.cacheFor("x")).toBeUndefined();
+    expect(r.cacheFor("gpt-4o")).toBeUndefined();
+    expect(() => parseRouteConfig({ models: [{ name: "x", provider: "openai", cache: { shared: true } }] })).toThrow(/models\[0\] \("x"\): cache.ttlSeconds/);
+    expect(() => parseRouteConfig({ cache: { shared: true } })).toThrow(/cache.ttlSeconds/);
+    expect(() => parseRouteConfig({ cache: { ttlSeconds: 0 } })).toThrow(/cache.ttlSeconds/);
+    expect(() => parseRouteConfig({ cache: { ttlSeconds: 5, size: 3 } })).toThrow(/cache/);
+  });
 });

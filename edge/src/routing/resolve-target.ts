@@ -7,13 +7,19 @@
 import { invalidRequest } from "@switchyard/shared/errors";
 import type { ModelCard, Provider } from "../providers/provider.ts";
 import { globToRegExp, isGlob } from "./glob.ts";
-import type { ModelEntry, ParamDefaults, ProviderName, RouteConfig } from "./route-config.ts";
+import type { CacheSettings, ModelEntry, ParamDefaults, ProviderName, RouteConfig } from "./route-config.ts";
 
 export interface Target {
   provider: Provider;
   /** The name the provider is asked for. */
   upstreamModel: string;
   params: ParamDefaults;
+}
+
+/** A route's response cache, its settings merged with the config's default. */
+export interface RouteCache {
+  ttlSeconds: number;
+  shared: boolean;
 }
 
 interface Resolved {
@@ -26,11 +32,13 @@ const MAX_ALIAS_DEPTH = 8;
 export class ModelRouter {
   readonly #exact = new Map<string, ModelEntry>();
   readonly #globs: Array<{ re: RegExp; entry: ModelEntry }> = [];
+  readonly #defaultCache: CacheSettings | undefined;
 
   constructor(
     config: RouteConfig,
     private readonly providers: Record<ProviderName, Provider>,
   ) {
+    this.#defaultCache = config.cache;
     for (const entry of config.models) {
       if (isGlob(entry.name)) this.#globs.push({ re: globToRegExp(entry.name), entry });
       else if (!this.#exact.has(entry.name)) this.#exact.set(entry.name, entry);
@@ -41,6 +49,22 @@ export class ModelRouter {
   resolve(model: string): Target[] {
     const primary = this.#resolveOne(model, 0);
     return [primary.target, ...primary.fallbacks.map((f) => this.#resolveOne(f, 0).target)];
+  }
+
+  /**
+   * The response cache of a model name: the first entry on its alias chain that says anything
+   * about caching, merged over the config's default; undefined when it has none.
+   */
+  cacheFor(model: string): RouteCache | undefined {
+    let settings: CacheSettings | false | undefined;
+    for (let name = model, depth = 0; depth <= MAX_ALIAS_DEPTH && settings === undefined; depth++) {
+      const entry = this.#entry(name);
+      if (entry?.cache !== undefined) settings = entry.cache === false ? false : { ...this.#defaultCache, ...entry.cache };
+      else if (entry?.alias) name = entry.alias;
+      else settings = this.#defaultCache;
+    }
+    if (!settings || settings.ttlSeconds === undefined) return undefined;
+    return { ttlSeconds: settings.ttlSeconds, shared: settings.shared === true };
   }
 
   /** Exact names from the config that a cloud provider serves, for /v1/models. */
@@ -55,7 +79,7 @@ export class ModelRouter {
 
   #resolveOne(name: string, depth: number): Resolved {
     if (depth > MAX_ALIAS_DEPTH) throw invalidRequest(`Alias chain for '${name}' is too deep (a loop in the config?)`, "model", "alias_loop");
-    const entry = this.#exact.get(name) ?? this.#globs.find((g) => g.re.test(name))?.entry;
+    const entry = this.#entry(name);
     if (entry?.alias) {
       const inner = this.#resolveOne(entry.alias, depth + 1);
       return {
@@ -71,6 +95,10 @@ export class ModelRouter {
       };
     }
     return { target: this.#builtIn(name), fallbacks: [] };
+  }
+
+  #entry(name: string): ModelEntry | undefined {
+    return this.#exact.get(name) ?? this.#globs.find((g) => g.re.test(name))?.entry;
   }
 
   #builtIn(name: string): Target {

@@ -23,6 +23,21 @@ export const ParamDefaultsSchema = z
   .strict();
 export type ParamDefaults = z.infer<typeof ParamDefaultsSchema>;
 
+/**
+ * The exact response cache of a route. On a model entry its fields override the top-level
+ * default's; `false` turns a default off for that entry. ttlSeconds must be set on one of them.
+ */
+export const CacheSettingsSchema = z
+  .object({
+    /** How long an answer is served from the cache. */
+    ttlSeconds: z.number().positive().max(30 * 86_400),
+    /** One entry for every API key (default: each key, and open mode, has its own). */
+    shared: z.boolean(),
+  })
+  .partial()
+  .strict();
+export type CacheSettings = z.infer<typeof CacheSettingsSchema>;
+
 const ModelEntrySchema = z
   .object({
     /** Exact name, or a glob where `*` matches any run of characters. */
@@ -45,6 +60,8 @@ const ModelEntrySchema = z
      * model's own size is accepted.
      */
     matryoshka: z.boolean().optional(),
+    /** The response cache of this route (see CacheSettingsSchema); false: none, whatever the default. */
+    cache: z.union([CacheSettingsSchema, z.literal(false)]).optional(),
   })
   .strict();
 export type ModelEntry = z.infer<typeof ModelEntrySchema>;
@@ -61,6 +78,8 @@ export const RouteConfigSchema = z
   .object({
     providers: z.record(z.string(), ProviderSettingsSchema).default({}),
     models: z.array(ModelEntrySchema).default([]),
+    /** The response cache of every route whose entry says nothing else; unset: no cache. */
+    cache: CacheSettingsSchema.optional(),
   })
   .strict();
 export type RouteConfig = z.infer<typeof RouteConfigSchema>;
@@ -83,12 +102,15 @@ export function parseRouteConfig(json: unknown, source = "config"): RouteConfig 
   for (const name of Object.keys(config.providers)) {
     if (!isProviderName(name)) throw new ConfigError(`${source}: providers.${name}: unknown provider "${name}" (known: ${PROVIDER_NAMES.join(", ")})`);
   }
+  if (config.cache && config.cache.ttlSeconds === undefined) throw new ConfigError(`${source}: cache.ttlSeconds: needed in the top-level cache`);
   config.models.forEach((entry, i) => {
     const where = `${source}: models[${i}] ("${entry.name}")`;
     if (entry.alias && entry.provider) throw new ConfigError(`${where}: give either alias or provider, not both`);
     if (!entry.alias && !entry.provider) throw new ConfigError(`${where}: needs a provider or an alias`);
     if (entry.provider && !isProviderName(entry.provider))
       throw new ConfigError(`${where}: unknown provider "${entry.provider}" (known: ${PROVIDER_NAMES.join(", ")})`);
+    if (entry.cache && entry.cache.ttlSeconds === undefined && config.cache?.ttlSeconds === undefined)
+      throw new ConfigError(`${where}: cache.ttlSeconds is needed here or in the top-level cache`);
   });
   return config;
 }

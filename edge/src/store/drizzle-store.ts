@@ -1,13 +1,13 @@
 /** @module The Store over drizzle-orm: one implementation for every Postgres driver. */
 import * as schema from "@switchyard/drizzle/schema";
-import { and, asc, count, desc, eq, gte, isNull, lt, or, type SQL, sql } from "drizzle-orm";
+import { and, asc, count, desc, eq, gt, gte, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import type { ApiKey, ApiKeyPatch, Conversation, NewApiKey, Page, Store, StoredMessage, StoredResponse, UsageRow, UsageSummaryRow } from "./store.ts";
+import type { ApiKey, ApiKeyPatch, CacheRow, Conversation, NewApiKey, Page, Store, StoredMessage, StoredResponse, UsageRow, UsageSummaryRow } from "./store.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
-const { apiKeys, rateWindows, tokenTotals, usage, conversations, messages, responses } = schema;
+const { apiKeys, rateWindows, tokenTotals, usage, conversations, messages, responses, responseCache } = schema;
 
 const keyColumns = {
   id: apiKeys.id,
@@ -138,8 +138,10 @@ export class DrizzleStore implements Store {
         model: usage.model,
         day,
         requests: sql<number>`count(*)::int`,
-        promptTokens: sql<number>`coalesce(sum(${usage.promptTokens}), 0)::int`,
-        completionTokens: sql<number>`coalesce(sum(${usage.completionTokens}), 0)::int`,
+        cachedRequests: sql<number>`(count(*) filter (where ${usage.cached}))::int`,
+        // A cached answer spent nothing upstream: its row keeps the answer's counts, the sums leave them out.
+        promptTokens: sql<number>`coalesce(sum(${usage.promptTokens}) filter (where not ${usage.cached}), 0)::int`,
+        completionTokens: sql<number>`coalesce(sum(${usage.completionTokens}) filter (where not ${usage.cached}), 0)::int`,
       })
       .from(usage)
       .where(where)
@@ -238,6 +240,29 @@ export class DrizzleStore implements Store {
       .where(and(eq(responses.id, id), ownedBy(responses.keyId, keyId)))
       .returning({ id: responses.id });
     return deleted.length > 0;
+  }
+
+  async getCached(key: string, namespace: string, now: Date): Promise<CacheRow | undefined> {
+    const [row] = await this.db
+      .select({ key: responseCache.key, namespace: responseCache.namespace, target: responseCache.target, events: responseCache.events, bytes: responseCache.bytes, expiresAt: responseCache.expiresAt })
+      .from(responseCache)
+      .where(and(eq(responseCache.key, key), eq(responseCache.namespace, namespace), gt(responseCache.expiresAt, now)));
+    return row;
+  }
+
+  async putCached(row: CacheRow): Promise<void> {
+    await this.db
+      .insert(responseCache)
+      .values(row)
+      .onConflictDoUpdate({
+        target: responseCache.key,
+        set: { namespace: row.namespace, target: row.target, events: row.events, bytes: row.bytes, expiresAt: row.expiresAt, createdAt: sql`now()` },
+      });
+  }
+
+  async sweepCache(now: Date): Promise<number> {
+    const swept = await this.db.delete(responseCache).where(lte(responseCache.expiresAt, now)).returning({ key: responseCache.key });
+    return swept.length;
   }
 
   close(): Promise<void> {

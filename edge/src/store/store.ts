@@ -1,5 +1,5 @@
 /**
- * @module The Store: keys, limits, usage and conversations. One implementation over drizzle
+ * @module The Store: keys, limits, usage, conversations, stored Responses and response-cache entries. One implementation over drizzle
  * (DrizzleStore), with the driver chosen at the program's edge: PGlite, node-postgres, Neon.
  */
 
@@ -43,6 +43,8 @@ export interface UsageRow {
   ttftMs: number | null;
   status: number;
   requestId: string;
+  /** Answered from the response cache. */
+  cached?: boolean | undefined;
 }
 
 export interface UsageSummaryRow {
@@ -50,8 +52,21 @@ export interface UsageSummaryRow {
   model: string;
   day: string;
   requests: number;
+  /** Of those, answered from the response cache. */
+  cachedRequests: number;
+  /** Tokens spent upstream: cached answers add none. */
   promptTokens: number;
   completionTokens: number;
+}
+
+/** A response-cache entry as stored; `events` is checked by the cache when read back. */
+export interface CacheRow {
+  key: string;
+  namespace: string;
+  target: string;
+  events: unknown;
+  bytes: number;
+  expiresAt: Date;
 }
 
 export interface Conversation {
@@ -123,6 +138,13 @@ export interface Store {
   /** Only the owner's: another key's response is simply not found. */
   getResponse(id: string, keyId: string | null): Promise<StoredResponse | undefined>;
   deleteResponse(id: string, keyId: string | null): Promise<boolean>;
+
+  /** The entry under `key` in `namespace` that has not expired at `now`. */
+  getCached(key: string, namespace: string, now: Date): Promise<CacheRow | undefined>;
+  /** Writes an entry (over an older one with the same key). */
+  putCached(row: CacheRow): Promise<void>;
+  /** Deletes entries expired at `now`; returns how many. */
+  sweepCache(now: Date): Promise<number>;
 
   close(): Promise<void>;
 }

@@ -14,6 +14,7 @@ import { subjects } from "@switchyard/shared/bus/subjects";
 import { createLogger } from "@switchyard/shared/log";
 import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { AccessCache } from "../auth/access.ts";
+import { CacheMemory } from "../cache/cache-memory.ts";
 import { createGateway } from "../gateway.ts";
 import { openNeonStore, useWebSocketRelay } from "../store/neon-store.ts";
 import { HUB_CALL_HEADER, HUB_CANCEL_PATH } from "./hub-call.ts";
@@ -25,6 +26,7 @@ export class NatsHub {
   #bus: NatsBus | undefined;
   #registry: WorkerRegistry | undefined;
   readonly #access = new AccessCache();
+  readonly #cacheMemory = new CacheMemory();
   /** Streaming replies by the front's call id, so the front can cancel one whose client left. */
   readonly #calls = new Map<string, (reason: string) => void>();
 
@@ -54,7 +56,7 @@ export class NatsHub {
       await Promise.race([this.#registry.synced(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);
     }
     const store = openNeonStore(config.databaseUrl);
-    const gateway = createGateway({ config, bus: this.#bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry: this.#registry, perRequest: true, accessCache: this.#access });
+    const gateway = createGateway({ config, bus: this.#bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry: this.#registry, perRequest: true, accessCache: this.#access, cacheMemory: this.#cacheMemory });
     const close = async () => {
       await gateway.stop();
       await store.close();

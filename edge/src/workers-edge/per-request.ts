@@ -11,6 +11,7 @@ import type { WorkerStatus } from "@switchyard/shared/codec/chat-codec";
 import type { Logger } from "@switchyard/shared/log";
 import { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { AccessCache } from "../auth/access.ts";
+import { CacheMemory } from "../cache/cache-memory.ts";
 import { createGateway } from "../gateway.ts";
 import { openNeonStore, useWebSocketRelay } from "../store/neon-store.ts";
 import { closeAfterBody, type EdgeSettings, type ExecutionContextLike } from "./edge-env.ts";
@@ -24,6 +25,8 @@ export class IsolateState {
   at = 0;
   /** Open mode and checked keys, as a Node gateway remembers them (1 s and 5 s). */
   readonly access = new AccessCache();
+  /** The response cache's LRU (answers are data too). */
+  readonly cacheMemory = new CacheMemory();
 
   cached(now = Date.now()): WorkerStatus[] | undefined {
     return this.statuses && now - this.at < STATUS_CACHE_MS ? this.statuses : undefined;
@@ -46,7 +49,7 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
   const store = openNeonStore(config.databaseUrl);
   const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   if (bus.isConnected()) await registry.snapshot(isolate.cached());
-  const gateway = createGateway({ config, bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry, perRequest: true, accessCache: isolate.access });
+  const gateway = createGateway({ config, bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry, perRequest: true, accessCache: isolate.access, cacheMemory: isolate.cacheMemory });
   const close = async () => {
     if (bus.isConnected()) isolate.keep(registry.workers());
     await gateway.stop();
