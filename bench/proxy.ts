@@ -23,6 +23,7 @@ import { PROFILE_INTERVAL_US, WINDOW_FILE } from "./lib/profiling.ts";
 import { AUTH_ON_DESCRIPTION, AUTH_TARGETS, authPart, authSamples, writeAuthWindows } from "./lib/proxy-auth.ts";
 import { AUTH_PROCESS, printAuthComparison, printAuthCpu, printAuthProbe } from "./lib/proxy-auth-report.ts";
 import { checkSample } from "./lib/proxy-check.ts";
+import { memoryPart } from "./lib/proxy-memory.ts";
 import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
 import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
 import { MODE_TITLES, printComparison, printCorrectness, printCpu, printElsewhere, printProbe, type Target } from "./lib/proxy-report.ts";
@@ -91,6 +92,8 @@ async function main(cleanups: Cleanups): Promise<number> {
   const profArgs = (sub: string) => (cpuProfDir ? ["--cpu-prof", `--cpu-prof-dir=${join(cpuProfDir, sub)}`, `--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : []);
   const tmp = await mkdtemp(join(tmpdir(), "sy-bench-proxy-"));
   cleanups.add("temp folder", () => rm(tmp, { recursive: true, force: true }));
+  const memory = opts.parts.includes("memory");
+  if (!proxy && !auth) return (await memoryPart(opts, cleanups, tmp)) ? 0 : 1;
   const gatewayLog = join(tmp, "gateway.log");
   const authLog = join(tmp, "gateway-auth.log");
   const upstream: ChildService = await startChildService({
@@ -212,13 +215,14 @@ async function main(cleanups: Cleanups): Promise<number> {
     }
     if (authWindow) commands.push(...(await writeAuthWindows(cpuProfDir, authWindow, variants, requests)));
   }
+  const memoryOk = memory ? await memoryPart(opts, cleanups, tmp) : true;
   console.log(`\ndone in ${((performance.now() - started) / 1000).toFixed(1)} s`);
   if (cpuProfDir) {
     console.log(`gateway profiles (written as they stop) in ${cpuProfDir}:`);
     for (const c of commands) console.log(`  ${c}`);
     if (opts.modes.length > 1) console.log("  (their per-request figures mix the modes: profile one at a time, e.g. --modes json --pin)");
   }
-  return correct ? 0 : 1;
+  return correct && memoryOk ? 0 : 1;
 }
 
 await runBench(main);

@@ -5,8 +5,11 @@ import { assertKnown, commaList, int } from "./option-values.ts";
 export const MODES = ["json", "stream"] as const;
 export type Mode = (typeof MODES)[number];
 
-/** What a run measures: "proxy" = direct vs through the gateway; "auth" = the gateway with auth off vs on. */
-export const PARTS = ["proxy", "auth"] as const;
+/**
+ * What a run measures: "proxy" = direct vs through the gateway; "auth" = the gateway with auth
+ * off vs on; "memory" = a fresh gateway's RSS with many slow streams open (and a soak).
+ */
+export const PARTS = ["proxy", "auth", "memory"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface ProxyBenchOptions {
@@ -45,6 +48,12 @@ export interface ProxyBenchOptions {
   authRounds: number;
   /** Folder for a CPU profile of the gateway process, if set. */
   cpuProf: string | undefined;
+  /** Memory part: streams held open at once. */
+  streams: number;
+  /** Memory part: how long the slow upstream takes to send one stream. */
+  streamSeconds: number;
+  /** Memory part: minutes of waves after the first (0: none). */
+  soakMinutes: number;
 }
 
 export const PROXY_USAGE = `npm run bench:proxy -- [options]
@@ -52,6 +61,12 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                          proxy: direct to the fake upstream vs through the gateway (open mode, no keys)
                          auth:  the gateway with auth off (open mode) vs a second one with auth on (an
                                 API key with limits that never trigger; the load sends the key)
+                         memory: a fresh gateway's RSS idle, with --streams slow streams open at once,
+                                and after they end (goals: <= 150 MB, back within 20 MB of idle)
+  --streams N          memory part: streams held open at once (BENCH_PROXY_STREAMS, default 1000)
+  --stream-seconds S   memory part: how long the slow upstream takes per stream (BENCH_PROXY_STREAM_SECONDS, default 10)
+  --soak-minutes M     memory part: waves of --streams streams for M minutes, RSS after each
+                       (BENCH_PROXY_SOAK_MINUTES, default 0; the issue's soak is 10)
   --connections N      concurrent connections (BENCH_PROXY_CONNECTIONS, default 32)
   --duration S         seconds per measured run (BENCH_PROXY_DURATION, default 7)
   --warmup S           seconds of unmeasured load per mode and target first (BENCH_PROXY_WARMUP, default 2;
@@ -93,6 +108,9 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
       pin: { type: "boolean" },
       store: { type: "string" },
       "upstream-delay-ms": { type: "string" },
+      streams: { type: "string" },
+      "stream-seconds": { type: "string" },
+      "soak-minutes": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
@@ -126,5 +144,8 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     authDuration: int("auth-duration", values["auth-duration"] ?? env.BENCH_PROXY_AUTH_DURATION, 4, 1),
     authRounds: int("auth-rounds", values["auth-rounds"] ?? env.BENCH_PROXY_AUTH_ROUNDS, 2, 1),
     cpuProf: values["cpu-prof"] ?? env.BENCH_PROXY_CPU_PROF,
+    streams: int("streams", values.streams ?? env.BENCH_PROXY_STREAMS, 1000, 1),
+    streamSeconds: int("stream-seconds", values["stream-seconds"] ?? env.BENCH_PROXY_STREAM_SECONDS, 10, 1),
+    soakMinutes: int("soak-minutes", values["soak-minutes"] ?? env.BENCH_PROXY_SOAK_MINUTES, 0, 0),
   };
 }

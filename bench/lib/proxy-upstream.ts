@@ -6,7 +6,9 @@
  * .../chat/completions answers the fixed chat.completion, or with stream the fixed SSE stream in
  * one write (with the usage chunk when stream_options.include_usage). Settings come from the
  * environment (BENCH_UPSTREAM_CHUNKS: content chunks per stream; BENCH_UPSTREAM_DELAY_MS: a wait
- * before each answer, as a slower provider's); the listening port is sent
+ * before each answer, as a slower provider's; BENCH_UPSTREAM_EVENT_DELAY_MS: a stream sent event
+ * by event with this wait between them, as a model generating, which holds streams open); the
+ * listening port is sent
  * to the parent over IPC as { type: "ready", port }.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
@@ -15,6 +17,7 @@ import { renderCompletion, renderStream, replyPieces } from "./proxy-fixture.ts"
 
 const pieces = replyPieces(Number(process.env.BENCH_UPSTREAM_CHUNKS ?? 100));
 const delayMs = Number(process.env.BENCH_UPSTREAM_DELAY_MS ?? 0);
+const eventDelayMs = Number(process.env.BENCH_UPSTREAM_EVENT_DELAY_MS ?? 0);
 const completion = renderCompletion(pieces);
 const streamWithUsage = renderStream(pieces, true);
 const streamWithoutUsage = renderStream(pieces, false);
@@ -38,7 +41,20 @@ function answer(req: IncomingMessage, res: ServerResponse, body: string): void {
     return;
   }
   res.writeHead(200, SSE_HEADERS);
-  res.end(INCLUDE_USAGE.test(body) ? streamWithUsage : streamWithoutUsage);
+  const stream = INCLUDE_USAGE.test(body) ? streamWithUsage : streamWithoutUsage;
+  if (eventDelayMs > 0) void slowly(res, stream);
+  else res.end(stream);
+}
+
+/** The stream event by event, `eventDelayMs` apart (ends early if the client goes away). */
+async function slowly(res: ServerResponse, stream: Buffer): Promise<void> {
+  const events = stream.toString("utf8").split("\n\n").filter((e) => e.length > 0);
+  for (const event of events) {
+    if (res.destroyed) return;
+    res.write(`${event}\n\n`);
+    await new Promise((resolve) => setTimeout(resolve, eventDelayMs));
+  }
+  res.end();
 }
 
 const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {

@@ -7,9 +7,14 @@ import http from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
 
+/**
+ * Connections per upstream host: a stream holds one for its whole length, so this bounds the
+ * streams open at once to one provider (bench:proxy's memory part holds 1,000).
+ */
+const MAX_SOCKETS = 4096;
 const agents = {
-  "http:": new http.Agent({ keepAlive: true, maxSockets: 256 }),
-  "https:": new https.Agent({ keepAlive: true, maxSockets: 256 }),
+  "http:": new http.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
+  "https:": new https.Agent({ keepAlive: true, maxSockets: MAX_SOCKETS }),
 };
 
 function requestUrl(input: string | URL | Request): URL {

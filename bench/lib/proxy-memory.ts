@@ -1,0 +1,122 @@
+/**
+ * @module The memory part of `bench:proxy`: a fresh gateway in front of a slow fake upstream
+ * (each stream sent event by event over `streamSeconds`), its RSS when idle, while N streams
+ * are held open at once, and once they have ended; with `soakMinutes`, waves of N streams one
+ * after another for that long, the RSS after each (a leak shows as a rising line).
+ */
+import { readFileSync } from "node:fs";
+import http from "node:http";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { type ChildService, startChildService } from "./child-service.ts";
+import type { Cleanups } from "./cleanups.ts";
+import { requestBody } from "./proxy-fixture.ts";
+import type { ProxyBenchOptions } from "./proxy-options.ts";
+import { CHAT_PATH } from "./proxy-run.ts";
+import { gatewayEnv } from "./proxy-setup.ts";
+
+/** Goals of the issue: RSS with the streams open, and how close to idle it comes back. */
+const PEAK_GOAL_MB = 150;
+const RETURN_GOAL_MB = 20;
+
+/** Resident memory of a process, MB (Linux /proc). */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, "utf8");
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  return kb / 1024;
+}
+
+interface Wave {
+  peakMb: number;
+  complete: number;
+  failed: number;
+  seconds: number;
+}
+
+/** N streams at once through the gateway, each read to its end; RSS sampled meanwhile. */
+async function wave(gateway: ChildService, streams: number): Promise<Wave> {
+  const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
+  const body = requestBody(true);
+  let peakMb = rssMb(gateway.pid);
+  const sampler = setInterval(() => {
+    peakMb = Math.max(peakMb, rssMb(gateway.pid));
+  }, 100);
+  const started = performance.now();
+  const one = () =>
+    new Promise<boolean>((resolve) => {
+      const req = http.request(`${gateway.url}${CHAT_PATH}`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
+        let tail = "";
+        res.setEncoding("utf8");
+        res.on("data", (chunk: string) => {
+          tail = (tail + chunk).slice(-64);
+        });
+        res.on("end", () => resolve(res.statusCode === 200 && tail.endsWith("data: [DONE]\n\n")));
+        res.on("error", () => resolve(false));
+      });
+      req.on("error", () => resolve(false));
+      req.end(body);
+    });
+  const results = await Promise.all(Array.from({ length: streams }, one));
+  clearInterval(sampler);
+  agent.destroy();
+  const complete = results.filter(Boolean).length;
+  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), complete, failed: streams - complete, seconds: (performance.now() - started) / 1000 };
+}
+
+const mb = (v: number) => `${v.toFixed(1)} MB`;
+const verdict = (ok: boolean) => (ok ? "[ok]" : "[MISSED]");
+
+/** Runs the part; true when every stream completed and the goals were met. */
+export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tmp: string): Promise<boolean> {
+  const eventDelayMs = Math.max(1, Math.round((opts.streamSeconds * 1000) / (opts.chunks + 3)));
+  const upstream = await startChildService({
+    name: "slow upstream",
+    entry: "bench/lib/proxy-upstream.ts",
+    env: { ...process.env, BENCH_UPSTREAM_CHUNKS: String(opts.chunks), BENCH_UPSTREAM_EVENT_DELAY_MS: String(eventDelayMs) },
+  });
+  cleanups.add("slow upstream", () => upstream.stop());
+  const gateway = await startChildService({ name: "gateway (memory)", entry: "bench/lib/proxy-gateway.ts", env: gatewayEnv(opts, upstream.url, join(tmp, "data-memory")), timeoutMs: 60_000 });
+  cleanups.add("gateway (memory)", () => gateway.stop());
+  console.log(`\nmemory: ${opts.streams} streams held open at once, each ${opts.chunks} events ${eventDelayMs} ms apart (~${opts.streamSeconds} s), gateway pid ${gateway.pid}`);
+
+  // Warm: code paths compiled, pools and caches at their working size.
+  const warm = await wave(gateway, 20);
+  await sleep(3_000);
+  const idle = rssMb(gateway.pid);
+  console.log(`  idle after a warm-up of ${warm.complete} streams: RSS ${mb(idle)}`);
+
+  const open = await wave(gateway, opts.streams);
+  console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}`);
+  await sleep(5_000);
+  const after = rssMb(gateway.pid);
+  const peakOk = open.peakMb <= PEAK_GOAL_MB;
+  const returnOk = after - idle <= RETURN_GOAL_MB;
+  console.log(`  5 s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)`);
+  console.log(
+    `  goals: peak ${mb(open.peakMb)} <= ${PEAK_GOAL_MB} MB ${verdict(peakOk)}, back within ${RETURN_GOAL_MB} MB of idle (${mb(after - idle)}) ${verdict(returnOk)}`,
+  );
+  let ok = peakOk && returnOk && open.failed === 0;
+
+  if (opts.soakMinutes > 0) {
+    console.log(`\nsoak: waves of ${opts.streams} streams for ${opts.soakMinutes} min, RSS after each wave`);
+    const until = performance.now() + opts.soakMinutes * 60_000;
+    const afterWaves: number[] = [];
+    let failed = 0;
+    for (let i = 1; performance.now() < until; i++) {
+      const w = await wave(gateway, opts.streams);
+      failed += w.failed;
+      await sleep(2_000);
+      afterWaves.push(rssMb(gateway.pid));
+      console.log(`  wave ${String(i).padStart(3)}: peak ${mb(w.peakMb)}, after ${mb(afterWaves.at(-1)!)}, ${w.failed} failed`);
+    }
+    const half = Math.floor(afterWaves.length / 2);
+    const early = Math.min(...afterWaves.slice(0, Math.max(1, half)));
+    const late = Math.min(...afterWaves.slice(half));
+    const soakOk = late - idle <= RETURN_GOAL_MB && failed === 0;
+    console.log(`  lowest RSS after a wave, first half ${mb(early)}, second half ${mb(late)}; ${failed} failed streams ${verdict(soakOk)}`);
+    ok &&= soakOk;
+  }
+  await gateway.stop();
+  await upstream.stop();
+  return ok;
+}
