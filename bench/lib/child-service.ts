@@ -18,6 +18,8 @@ export interface ChildService {
   url: string;
   /** What the child reported as `key` with ready (the "auth on" gateway's API key). */
   key: string | undefined;
+  /** Asks the child over IPC: sends { type }, resolves with its answer of the same type. */
+  ask(type: string): Promise<unknown>;
   stop(): Promise<void>;
 }
 
@@ -96,7 +98,17 @@ export async function startChildService(opts: {
     });
     if (child.pid === undefined) throw new Error(`${opts.name} has no pid`);
     const key = typeof ready.key === "string" ? ready.key : undefined;
-    return { name: opts.name, pid: child.pid, port: ready.port, url: `http://127.0.0.1:${ready.port}`, key, stop };
+    const ask = (type: string) =>
+      new Promise<unknown>((resolve) => {
+        const onAnswer = (m: unknown) => {
+          if (typeof m !== "object" || m === null || (m as { type?: unknown }).type !== type) return;
+          child.off("message", onAnswer);
+          resolve(m);
+        };
+        child.on("message", onAnswer);
+        child.send({ type });
+      });
+    return { name: opts.name, pid: child.pid, port: ready.port, url: `http://127.0.0.1:${ready.port}`, key, ask, stop };
   } catch (err) {
     await stop();
     throw err;

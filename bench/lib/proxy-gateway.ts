@@ -56,4 +56,14 @@ process.on("SIGINT", () => void stop());
 // The parent went away without stopping us (killed hard): do not outlive it.
 process.on("disconnect", () => void stop());
 
+// The memory part asks for the heap's share of the RSS, and (with --expose-gc) the live heap.
+process.on("message", (m: unknown) => {
+  const type = typeof m === "object" && m !== null ? (m as { type?: unknown }).type : undefined;
+  if (type === "memory") process.send?.({ type, usage: process.memoryUsage() });
+  if (type === "live-heap") {
+    (globalThis as { gc?: () => void }).gc?.();
+    process.send?.({ type, usage: process.memoryUsage() });
+  }
+});
+
 process.send?.({ type: "ready", port: server.port, ...(key ? { key } : {}) });

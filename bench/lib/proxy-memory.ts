@@ -28,13 +28,15 @@ export function rssMb(pid: number): number {
 
 interface Wave {
   peakMb: number;
+  /** What `midway` said halfway through (the streams all open). */
+  midway: string;
   complete: number;
   failed: number;
   seconds: number;
 }
 
 /** N streams at once through the gateway, each read to its end; RSS sampled meanwhile. */
-async function wave(gateway: ChildService, streams: number): Promise<Wave> {
+async function wave(gateway: ChildService, streams: number, probe?: () => Promise<string>): Promise<Wave> {
   const agent = new http.Agent({ keepAlive: false, maxSockets: Number.POSITIVE_INFINITY });
   const body = requestBody(true);
   let peakMb = rssMb(gateway.pid);
@@ -56,14 +58,29 @@ async function wave(gateway: ChildService, streams: number): Promise<Wave> {
       req.on("error", () => resolve(false));
       req.end(body);
     });
-  const results = await Promise.all(Array.from({ length: streams }, one));
+  const all = Promise.all(Array.from({ length: streams }, one));
+  let midway = "";
+  if (probe) {
+    await sleep(5_000);
+    midway = `; midway${await probe()}`;
+  }
+  const results = await all;
   clearInterval(sampler);
   agent.destroy();
   const complete = results.filter(Boolean).length;
-  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), complete, failed: streams - complete, seconds: (performance.now() - started) / 1000 };
+  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), midway, complete, failed: streams - complete, seconds: (performance.now() - started) / 1000 };
 }
 
 const mb = (v: number) => `${v.toFixed(1)} MB`;
+
+/** The gateway's own view: V8 heap, memory outside it, array buffers (MB). */
+async function breakdown(gateway: ChildService): Promise<string> {
+  const answer = (await gateway.ask("memory")) as { usage?: NodeJS.MemoryUsage };
+  const u = answer.usage;
+  if (!u) return "";
+  const m = (v: number) => (v / 1048576).toFixed(0);
+  return ` (heap used ${m(u.heapUsed)} of ${m(u.heapTotal)} MB, external ${m(u.external)} MB, array buffers ${m(u.arrayBuffers)} MB)`;
+}
 const verdict = (ok: boolean) => (ok ? "[ok]" : "[MISSED]");
 
 /** Runs the part; true when every stream completed and the goals were met. */
@@ -75,7 +92,14 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
     env: { ...process.env, BENCH_UPSTREAM_CHUNKS: String(opts.chunks), BENCH_UPSTREAM_EVENT_DELAY_MS: String(eventDelayMs) },
   });
   cleanups.add("slow upstream", () => upstream.stop());
-  const gateway = await startChildService({ name: "gateway (memory)", entry: "bench/lib/proxy-gateway.ts", env: gatewayEnv(opts, upstream.url, join(tmp, "data-memory")), timeoutMs: 60_000 });
+  const gateway = await startChildService({
+    name: "gateway (memory)",
+    entry: "bench/lib/proxy-gateway.ts",
+    env: gatewayEnv(opts, upstream.url, join(tmp, "data-memory")),
+    // Only for the live-heap figure at the end, after every RSS reading.
+    nodeArgs: ["--expose-gc"],
+    timeoutMs: 60_000,
+  });
   cleanups.add("gateway (memory)", () => gateway.stop());
   console.log(`\nmemory: ${opts.streams} streams held open at once, each ${opts.chunks} events ${eventDelayMs} ms apart (~${opts.streamSeconds} s), gateway pid ${gateway.pid}`);
 
@@ -83,15 +107,17 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
   const warm = await wave(gateway, 20);
   await sleep(3_000);
   const idle = rssMb(gateway.pid);
-  console.log(`  idle after a warm-up of ${warm.complete} streams: RSS ${mb(idle)}`);
+  console.log(`  idle after a warm-up of ${warm.complete} streams: RSS ${mb(idle)}${await breakdown(gateway)}`);
 
-  const open = await wave(gateway, opts.streams);
-  console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}`);
-  await sleep(5_000);
+  const open = await wave(gateway, opts.streams, () => breakdown(gateway));
+  console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}${open.midway}`);
+  await sleep(15_000);
   const after = rssMb(gateway.pid);
   const peakOk = open.peakMb <= PEAK_GOAL_MB;
   const returnOk = after - idle <= RETURN_GOAL_MB;
-  console.log(`  5 s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)`);
+  console.log(`  15 s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)${await breakdown(gateway)}`);
+  const live = ((await gateway.ask("live-heap")) as { usage?: NodeJS.MemoryUsage }).usage;
+  if (live) console.log(`  live heap after a full GC: ${(live.heapUsed / 1048576).toFixed(0)} MB (what is left is kept, not leaked, if this is near idle's)`);
   console.log(
     `  goals: peak ${mb(open.peakMb)} <= ${PEAK_GOAL_MB} MB ${verdict(peakOk)}, back within ${RETURN_GOAL_MB} MB of idle (${mb(after - idle)}) ${verdict(returnOk)}`,
   );

@@ -85,7 +85,7 @@ export function createApp(deps: GatewayDeps): Hono<AppEnv> {
   app.notFound((c) => c.json(GatewayError.fromStatus(404, `Unknown path ${c.req.method} ${c.req.path}`, "not_found").toJSON(), 404));
   app.onError((err, c) => {
     const e = GatewayError.from(err);
-    const log = c.var.log ?? deps.log;
+    const log = c.get("log") ?? deps.log;
     if (e.status >= 500) log.error(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}${describeCause(err)}`);
     else log.info(`${c.req.method} ${c.req.path} -> ${e.status} ${e.code}: ${e.message}`);
     for (const [name, value] of Object.entries(e.headers)) c.header(name, value);

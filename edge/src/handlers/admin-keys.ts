@@ -79,25 +79,25 @@ export async function createKey(c: Context<AppEnv>) {
   const { deps } = c.var;
   const { key, record } = await createApiKey(deps.store, deps.hasher, { name: b.name, ...limitsPatch(b) });
   deps.access.invalidate();
-  c.var.log.info(`created API key ${record.id} (${record.prefix}…) "${record.name}"`);
+  c.get("log").info(`created API key ${record.id} (${record.prefix}…) "${record.name}"`);
   return c.json({ ...keyView(record), key } satisfies z.infer<typeof CreatedKeySchema>, 201);
 }
 
 export async function listKeys(c: Context<AppEnv>) {
-  return c.json({ object: "list" as const, data: (await c.var.deps.store.listKeys()).map(keyView) } satisfies z.infer<typeof ApiKeyListSchema>);
+  return c.json({ object: "list" as const, data: (await c.get("deps").store.listKeys()).map(keyView) } satisfies z.infer<typeof ApiKeyListSchema>);
 }
 
 export async function patchKey(c: Context<AppEnv>) {
   const b = parse(PatchKeySchema, await readJson(c));
-  const updated = await c.var.deps.store.updateKey(pathId(c, "API key"), limitsPatch(b));
+  const updated = await c.get("deps").store.updateKey(pathId(c, "API key"), limitsPatch(b));
   if (!updated) throw notFound("No API key with that id.");
-  c.var.deps.access.invalidate();
+  c.get("deps").access.invalidate();
   return c.json(keyView(updated));
 }
 
 export async function revokeKey(c: Context<AppEnv>) {
-  const revoked = await c.var.deps.store.revokeKey(pathId(c, "API key"));
+  const revoked = await c.get("deps").store.revokeKey(pathId(c, "API key"));
   if (!revoked) throw notFound("No API key with that id.");
-  c.var.deps.access.invalidate();
+  c.get("deps").access.invalidate();
   return c.json(keyView(revoked));
 }

@@ -29,7 +29,7 @@ async function target(c: Context<AppEnv>): Promise<{ model: string; worker: stri
     if (!parsed.success) throw invalidRequest(`Invalid body: ${parsed.error.issues[0]?.message ?? "invalid"}`, "worker", "invalid_value");
     worker = parsed.data.worker;
   }
-  const holders = c.var.deps.registry.workers().filter((w) => (w.kind || "llm") === "llm" && w.models.some((m) => m.id === model));
+  const holders = c.get("deps").registry.workers().filter((w) => (w.kind || "llm") === "llm" && w.models.some((m) => m.id === model));
   if (holders.length === 0) throw modelNotFound(model);
   if (worker !== undefined && !holders.some((w) => w.workerId === worker))
     throw new GatewayError(`No live worker '${worker}' serves '${model}'.`, { status: 404, type: "not_found_error", param: "worker", code: "worker_not_found" });
@@ -37,7 +37,7 @@ async function target(c: Context<AppEnv>): Promise<{ model: string; worker: stri
 }
 
 async function control(c: Context<AppEnv>, workerId: string, model: string, action: "load" | "unload"): Promise<void> {
-  const { bus, subjects, config } = c.var.deps;
+  const { bus, subjects, config } = c.get("deps");
   let reply: Awaited<ReturnType<typeof bus.request>>;
   try {
     reply = await bus.request(subjects.workerControl(workerId), encodeModelControl(model, action), { timeoutMs: config.modelLoadTimeoutMs });

@@ -77,7 +77,7 @@ export const workerView = (w: WorkerStatus): z.infer<typeof WorkerSchema> => ({
 });
 
 export function listWorkers(c: Context<AppEnv>) {
-  const { registry, pool } = c.var.deps;
+  const { registry, pool } = c.get("deps");
   const workers = registry.workers().sort((a, b) => a.workerId.localeCompare(b.workerId));
   return c.json({
     object: "list" as const,

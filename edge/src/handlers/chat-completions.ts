@@ -13,7 +13,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const body = await readJson(c);
   const request = parseChatRequest(body);
   const { first, events } = await startRoutedChat(c, request, conversationIdOf(c, body));
-  const meta: CompletionMeta = { id: `chatcmpl-${c.var.requestId}`, created: Math.floor(Date.now() / 1000), model: request.model };
+  const meta: CompletionMeta = { id: `chatcmpl-${c.get("requestId")}`, created: Math.floor(Date.now() / 1000), model: request.model };
   // The lean path: an OpenAI-compatible upstream's reply goes through as its own bytes.
   const wire = first?.type === "accepted" && first.wire === true;
   if (!request.stream) {
@@ -27,7 +27,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
       events: withCleanup<unknown>(wire ? wireChunks(events) : completionChunks(first, events, meta, request.includeUsage), events),
       onError: (err) => {
         const e = GatewayError.from(err);
-        c.var.log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
+        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
         return e.toJSON();
       },
     }),

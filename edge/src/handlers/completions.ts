@@ -17,7 +17,7 @@ import { startRoutedChat } from "./start-routed-chat.ts";
 export async function completions(c: Context<AppEnv>): Promise<Response> {
   const request = parseCompletionRequest(await readJson(c));
   const { prompts } = request;
-  const meta: CompletionMeta = { id: `cmpl-${c.var.requestId}`, created: Math.floor(Date.now() / 1000), model: prompts[0]!.model };
+  const meta: CompletionMeta = { id: `cmpl-${c.get("requestId")}`, created: Math.floor(Date.now() / 1000), model: prompts[0]!.model };
   const start = async (index: number) => {
     const prompt = prompts[index]!;
     const { first, events } = await startRoutedChat(c, prompt, undefined);
@@ -60,7 +60,7 @@ export async function completions(c: Context<AppEnv>): Promise<Response> {
       events: chunks(),
       onError: (err) => {
         const e = GatewayError.from(err);
-        c.var.log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
+        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
         return e.toJSON();
       },
     }),

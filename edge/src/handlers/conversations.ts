@@ -51,7 +51,7 @@ const view = (c: Conversation): z.infer<typeof ConversationSchema> => ({
   updated_at: Math.floor(c.updatedAt.getTime() / 1000),
 });
 
-const owner = (c: Context<AppEnv>) => c.var.caller.key?.id ?? null;
+const owner = (c: Context<AppEnv>) => c.get("caller").key?.id ?? null;
 const NOT_FOUND = () => notFound("No such conversation.");
 
 export async function createConversation(c: Context<AppEnv>) {
@@ -62,14 +62,14 @@ export async function createConversation(c: Context<AppEnv>) {
     if (!body.success) throw invalidRequest("title must be a string of at most 500 characters.", "title", "invalid_value");
     title = body.data.title ?? null;
   }
-  const conversation = await c.var.deps.store.createConversation({ id: `conv_${crypto.randomUUID().replaceAll("-", "")}`, keyId: owner(c), title });
+  const conversation = await c.get("deps").store.createConversation({ id: `conv_${crypto.randomUUID().replaceAll("-", "")}`, keyId: owner(c), title });
   return c.json(view(conversation), 201);
 }
 
 export async function listConversations(c: Context<AppEnv>) {
   const query = ListConversationsQuerySchema.safeParse(c.req.query());
   if (!query.success) throw invalidRequest("limit must be an integer from 1 to 100.", "limit", "invalid_value");
-  const page = await c.var.deps.store.listConversations(owner(c), query.data.limit, query.data.after ?? null);
+  const page = await c.get("deps").store.listConversations(owner(c), query.data.limit, query.data.after ?? null);
   return c.json({
     object: "list" as const,
     data: page.items.map(view),
@@ -80,9 +80,9 @@ export async function listConversations(c: Context<AppEnv>) {
 
 export async function getConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
-  const conversation = await c.var.deps.store.getConversation(id, owner(c));
+  const conversation = await c.get("deps").store.getConversation(id, owner(c));
   if (!conversation) throw NOT_FOUND();
-  const messages = await c.var.deps.store.messages(id);
+  const messages = await c.get("deps").store.messages(id);
   return c.json({
     ...view(conversation),
     messages: messages.map((m) => ({ id: m.id, role: m.role, content: m.content, status: m.status, created_at: Math.floor(m.createdAt.getTime() / 1000) })),
@@ -91,7 +91,7 @@ export async function getConversation(c: Context<AppEnv>) {
 
 export async function deleteConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
-  if (!(await c.var.deps.store.deleteConversation(id, owner(c)))) throw NOT_FOUND();
+  if (!(await c.get("deps").store.deleteConversation(id, owner(c)))) throw NOT_FOUND();
   return c.json({ id, object: "conversation.deleted" as const, deleted: true as const } satisfies z.infer<typeof ConversationDeletedSchema>);
 }
 
@@ -99,12 +99,12 @@ export async function titleConversation(c: Context<AppEnv>) {
   const id = pathId(c, "conversation");
   const body = TitleConversationSchema.safeParse(await readJson(c).catch(() => ({})));
   const model = body.success ? body.data.model : undefined;
-  const conversation = await c.var.deps.store.getConversation(id, owner(c));
+  const conversation = await c.get("deps").store.getConversation(id, owner(c));
   if (!conversation) throw NOT_FOUND();
-  const messages = await c.var.deps.store.messages(id);
+  const messages = await c.get("deps").store.messages(id);
   if (messages.length === 0) throw new GatewayError("The conversation has no messages to title.", { status: 400, type: "invalid_request_error", code: "empty_conversation" });
   const title = await generateTitle(c, messages, model);
-  const updated = await c.var.deps.store.setTitle(id, owner(c), title);
+  const updated = await c.get("deps").store.setTitle(id, owner(c), title);
   if (!updated) throw NOT_FOUND();
   return c.json(view(updated));
 }

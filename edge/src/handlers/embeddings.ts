@@ -14,8 +14,8 @@ import { readJson } from "./read-json.ts";
 
 export async function embeddings(c: Context<AppEnv>): Promise<Response> {
   const request = parseEmbeddingsRequest(await readJson(c));
-  const { router, limiter, config, usage, metrics, inFlight } = c.var.deps;
-  const key = c.var.caller.key;
+  const { router, limiter, config, usage, metrics, inFlight } = c.get("deps");
+  const key = c.get("caller").key;
   const admission = await limiter.admit(key, request.model);
   for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
   let status = 499;
@@ -26,8 +26,8 @@ export async function embeddings(c: Context<AppEnv>): Promise<Response> {
     const answered = await embedOnChain(
       router.resolve(request.model),
       request,
-      { requestId: c.var.requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
-      c.var.log,
+      { requestId: c.get("requestId"), signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
+      c.get("log"),
     );
     const { result } = answered;
     target = `${answered.target.provider.name}:${answered.target.upstreamModel}`;
@@ -35,15 +35,15 @@ export async function embeddings(c: Context<AppEnv>): Promise<Response> {
     status = 200;
     c.header("x-switchyard-provider", answered.target.provider.name);
     if (result.workerId) c.header("x-switchyard-worker", result.workerId);
-    c.var.log.info(`embeddings ${request.model} -> ${target}${result.workerId ? ` worker ${result.workerId}` : ""} inputs=${result.vectors.length}`);
+    c.get("log").info(`embeddings ${request.model} -> ${target}${result.workerId ? ` worker ${result.workerId}` : ""} inputs=${result.vectors.length}`);
     return c.json(embeddingsResponse(result, request.model, request.encodingFormat));
   } catch (err) {
     status = GatewayError.from(err).status;
     throw err;
   } finally {
-    const latencyMs = Math.round(performance.now() - c.var.startedAt);
+    const latencyMs = Math.round(performance.now() - c.get("startedAt"));
     admission.spend(promptTokens);
-    usage.add({ keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, promptTokens, completionTokens: 0, latencyMs, ttftMs: null });
+    usage.add({ keyId: key?.id ?? null, model: request.model, target, status, requestId: c.get("requestId"), promptTokens, completionTokens: 0, latencyMs, ttftMs: null });
     metrics.observe(request.model, target, status, latencyMs, null, promptTokens, 0);
     done();
   }

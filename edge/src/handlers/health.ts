@@ -18,12 +18,12 @@ export const ReadySchema = z.object({
 export const health = (c: Context<AppEnv>) => c.json({ status: "ok" as const } satisfies z.infer<typeof HealthSchema>);
 
 export function ready(c: Context<AppEnv>) {
-  const { bus, providers } = c.var.deps;
+  const { bus, providers } = c.get("deps");
   // Ready means the local path works: the bus is up and a worker serves a model.
   const models = providers.filter((p) => p.name === "local").flatMap((p) => p.listModels().map((m) => m.id));
   const busConnected = bus.isConnected();
   const ok = busConnected && models.length > 0;
-  const { writes, store } = c.var.deps;
+  const { writes, store } = c.get("deps");
   return c.json(
     {
       ready: ok,

@@ -14,7 +14,7 @@ export async function messages(c: Context<AppEnv>): Promise<Response> {
   const body = await readJson(c);
   const request = parseMessagesRequest(body);
   const { first, events } = await startRoutedChat(c, request, conversationIdOf(c, body));
-  const meta: MessageMeta = { id: `msg_${c.var.requestId.replaceAll("-", "")}`, model: request.model };
+  const meta: MessageMeta = { id: `msg_${c.get("requestId").replaceAll("-", "")}`, model: request.model };
   if (!request.stream) return c.json(await collectMessage(first, events, meta));
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
@@ -24,7 +24,7 @@ export async function messages(c: Context<AppEnv>): Promise<Response> {
       namedEvents: true,
       onError: (err) => {
         const e = GatewayError.from(err);
-        c.var.log.warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
+        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
         return anthropicErrorBody(e);
       },
     }),

@@ -9,7 +9,7 @@ import { bindsLoopbackOnly } from "../auth/access.ts";
 import { constantTimeEqual } from "../auth/api-key.ts";
 
 export async function metrics(c: Context<AppEnv>): Promise<Response> {
-  const { config, adminToken, metrics } = c.var.deps;
+  const { config, adminToken, metrics } = c.get("deps");
   if (!bindsLoopbackOnly(config.host)) {
     const tokens = [config.metricsToken, adminToken].filter((t): t is string => Boolean(t));
     if (tokens.length === 0)

@@ -35,7 +35,7 @@ const toOpenAI = (m: ModelCard): z.infer<typeof ModelSchema> => ({
 /** Live local models first; a configured name that a worker also serves is listed once. */
 function allModels(c: Context<AppEnv>): ModelCard[] {
   const seen = new Set<string>();
-  return c.var.deps.providers
+  return c.get("deps").providers
     .flatMap((p) => p.listModels())
     .filter((m) => {
       if (seen.has(m.id)) return false;

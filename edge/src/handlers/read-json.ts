@@ -6,7 +6,7 @@ import { tooLarge } from "../middleware/body-limit.ts";
 
 export async function readJson(c: Context<AppEnv>): Promise<unknown> {
   const text = await c.req.text();
-  const limit = c.var.deps.config.maxBodyBytes;
+  const limit = c.get("deps").config.maxBodyBytes;
   // Chunked bodies carry no Content-Length for the middleware to check.
   if (text.length > limit && new TextEncoder().encode(text).byteLength > limit) throw tooLarge(limit);
   try {

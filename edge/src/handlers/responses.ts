@@ -21,7 +21,7 @@ import { pathId } from "./path-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
 
-const owner = (c: Context<AppEnv>) => c.var.caller.key?.id ?? null;
+const owner = (c: Context<AppEnv>) => c.get("caller").key?.id ?? null;
 const NOT_FOUND = () => notFound("No response with that id.");
 
 type Events = AsyncGenerator<ChatEvent, void, undefined>;
@@ -29,7 +29,7 @@ type Save = (response: ResponseObject) => Promise<unknown>;
 
 export async function createResponse(c: Context<AppEnv>): Promise<Response> {
   const request = parseResponsesRequest(await readJson(c));
-  const { store, writes } = c.var.deps;
+  const { store, writes } = c.get("deps");
   const keyId = owner(c);
   const history = request.previous_response_id ? await responseHistory(store, request.previous_response_id, keyId) : [];
   const input = withIds(request.input);
@@ -78,7 +78,7 @@ async function* responseEvents(meta: ResponseMeta, first: ChatEvent | undefined,
     for await (const e of withFirst(first, events)) for (const out of builder.add(e)) yield numbered(out);
   } catch (err) {
     const e = GatewayError.from(err);
-    c.var.log.warn(`response stream failed: ${e.status} ${e.code}: ${e.message}`);
+    c.get("log").warn(`response stream failed: ${e.status} ${e.code}: ${e.message}`);
     for (const out of builder.close()) yield numbered(out);
     yield numbered({ type: "error", code: e.code, message: e.message, param: e.param });
     const failed = snapshot("failed", e);
@@ -95,14 +95,14 @@ async function* responseEvents(meta: ResponseMeta, first: ChatEvent | undefined,
 const finalStatus = (builder: OutputBuilder): ResponseStatus => (builder.finish === "length" ? "incomplete" : "completed");
 
 export async function getResponse(c: Context<AppEnv>) {
-  const stored = await c.var.deps.store.getResponse(pathId(c, "response"), owner(c));
+  const stored = await c.get("deps").store.getResponse(pathId(c, "response"), owner(c));
   if (!stored) throw NOT_FOUND();
   return c.json(stored.body);
 }
 
 export async function deleteResponse(c: Context<AppEnv>) {
   const id = pathId(c, "response");
-  if (!(await c.var.deps.store.deleteResponse(id, owner(c)))) throw NOT_FOUND();
+  if (!(await c.get("deps").store.deleteResponse(id, owner(c)))) throw NOT_FOUND();
   return c.json({ id, object: "response", deleted: true });
 }
 
@@ -114,7 +114,7 @@ export const InputItemsQuerySchema = z.object({
 
 /** A response's own input items, in cursor pages (`after` an item id), newest first by default. */
 export async function listInputItems(c: Context<AppEnv>) {
-  const stored = await c.var.deps.store.getResponse(pathId(c, "response"), owner(c));
+  const stored = await c.get("deps").store.getResponse(pathId(c, "response"), owner(c));
   if (!stored) throw NOT_FOUND();
   const query = InputItemsQuerySchema.safeParse(c.req.query());
   if (!query.success) {

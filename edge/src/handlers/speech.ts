@@ -15,16 +15,16 @@ import { readJson } from "./read-json.ts";
 
 export async function speech(c: Context<AppEnv>): Promise<Response> {
   const params = parseSpeechRequest(await readJson(c));
-  const { speech: tts, limiter, config } = c.var.deps;
-  const admission = await limiter.admit(c.var.caller.key, params.model);
+  const { speech: tts, limiter, config } = c.get("deps");
+  const admission = await limiter.admit(c.get("caller").key, params.model);
   for (const [name, value] of Object.entries(admission.headers)) c.header(name, value);
   const voice = tts.resolveVoice(params.voice);
-  const startedAt = c.var.startedAt;
+  const startedAt = c.get("startedAt");
   let firstAudioAt: number | undefined;
   // One usage row per speech request too: prompt_tokens counts input characters (what TTS is billed by).
   const record = (status: number) =>
-    c.var.deps.usage.add({
-      keyId: c.var.caller.key?.id ?? null,
+    c.get("deps").usage.add({
+      keyId: c.get("caller").key?.id ?? null,
       model: params.model,
       target: `local:${voice}`,
       promptTokens: params.input.length,
@@ -32,10 +32,10 @@ export async function speech(c: Context<AppEnv>): Promise<Response> {
       latencyMs: Math.round(performance.now() - startedAt),
       ttftMs: firstAudioAt === undefined ? null : Math.round(firstAudioAt - startedAt),
       status,
-      requestId: c.var.requestId,
+      requestId: c.get("requestId"),
     });
   const events = accounted(tts.speak({
-    requestId: c.var.requestId,
+    requestId: c.get("requestId"),
     voice,
     input: params.input,
     speed: params.speed,
@@ -56,7 +56,7 @@ export async function speech(c: Context<AppEnv>): Promise<Response> {
   const { sampleRate, workerId } = first.value;
   c.header("x-switchyard-worker", workerId);
   c.header("x-sample-rate", String(sampleRate));
-  c.var.log.info(`speech voice=${voice} format=${params.format} sse=${params.sse} worker=${workerId}`);
+  c.get("log").info(`speech voice=${voice} format=${params.format} sse=${params.sse} worker=${workerId}`);
   if (params.sse) {
     c.header("content-type", "text/event-stream; charset=utf-8");
     c.header("cache-control", "no-cache");
@@ -144,7 +144,7 @@ export const VoiceListSchema = z.object({
 });
 
 export function listVoices(c: Context<AppEnv>) {
-  const voices = c.var.deps.speech.voices();
+  const voices = c.get("deps").speech.voices();
   return c.json({
     object: "list" as const,
     data: voices.map((v) => ({ id: v.id, object: "voice" as const, owned_by: v.ownedBy, workers: v.workers })),

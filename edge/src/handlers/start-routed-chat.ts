@@ -25,10 +25,10 @@ export interface RoutedChat {
 }
 
 export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
-  const { router, config, limiter, store, usage, metrics, responseCache } = c.var.deps;
-  const key = c.var.caller.key;
+  const { router, config, limiter, store, usage, metrics, responseCache } = c.get("deps");
+  const key = c.get("caller").key;
   const cacheRequest = { keyId: key?.id ?? null, cacheControl: c.req.header("cache-control"), conversation: conversationId !== undefined };
-  const cache = await planCache(router, responseCache, request, cacheRequest, c.var.log);
+  const cache = await planCache(router, responseCache, request, cacheRequest, c.get("log"));
   // A hit spends no tokens: it counts against RPM only.
   const admission = await limiter.admit(key, request.model, new Date(), { tokens: cache?.hit === undefined });
   for (const [name, value] of Object.entries(admission.headers)) header(c, name, value);
@@ -44,11 +44,11 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     // The reply's text is stored with the conversation: it must be read, not passed through as bytes.
     request = { ...request, wire: undefined, messages: [...history.map((m): NormalizedMessage => ({ role: m.role as NormalizedMessage["role"], content: m.content })), ...newMessages] };
   }
-  const record = new CallRecord(c.var.startedAt);
+  const record = new CallRecord(c.get("startedAt"));
   const finish = (outcome: Outcome, status: number, target: string, cached = false) => {
     const tokens = record.tokens();
     admission.spend(tokens.prompt + tokens.completion);
-    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.var.requestId, cached, ...record.usageRow() };
+    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.get("requestId"), cached, ...record.usageRow() };
     usage.add(row);
     // A cached answer's tokens were not generated again: the token counters leave them out.
     metrics.observe(request.model, target, status, row.latencyMs, row.ttftMs, cached ? 0 : row.promptTokens, cached ? 0 : row.completionTokens);
@@ -63,8 +63,8 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     started = await startChat(
       router.resolve(request.model),
       request,
-      { requestId: c.var.requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
-      c.var.log,
+      { requestId: c.get("requestId"), signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
+      c.get("log"),
     );
   } catch (err) {
     finish("error", GatewayError.from(err).status, "none");
@@ -75,7 +75,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   header(c, "x-switchyard-provider", target.provider.name);
   const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) header(c, "x-switchyard-worker", worker);
-  c.var.log.info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
+  c.get("log").info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
   if (first) {
     record.observe(first);
     recorder?.add(first);
@@ -84,9 +84,9 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     finish(outcome, status, label);
     const answer = recorder?.events();
     // Only a completed call is kept: not an error, not a stream the client left.
-    if (outcome === "complete" && cache?.write && answer) responseCache.put(cache.write.key, cache.write.namespace, { target: label, events: answer }, cache.write.ttlSeconds, c.var.log);
+    if (outcome === "complete" && cache?.write && answer) responseCache.put(cache.write.key, cache.write.namespace, { target: label, events: answer }, cache.write.ttlSeconds, c.get("log"));
   };
-  return { target, first, events: accounted(events, record, settle, c.var.deps.inFlight, recorder) };
+  return { target, first, events: accounted(events, record, settle, c.get("deps").inFlight, recorder) };
 }
 
 /** A cache hit: the stored events through the same renderers and the same accounting as a live call. */
@@ -99,9 +99,9 @@ function replayHit(
 ): RoutedChat {
   const [first, ...rest] = hit.events.map((e) => ({ ...e }));
   header(c, "x-switchyard-provider", hit.target.split(":")[0] ?? hit.target);
-  c.var.log.info(`chat ${request.model} -> cache hit (${hit.target}) stream=${request.stream}`);
+  c.get("log").info(`chat ${request.model} -> cache hit (${hit.target}) stream=${request.stream}`);
   if (first) record.observe(first);
-  return { target: hit.route, first, events: accounted(replay(rest), record, (outcome, status) => finish(outcome, status, hit.target, true), c.var.deps.inFlight) };
+  return { target: hit.route, first, events: accounted(replay(rest), record, (outcome, status) => finish(outcome, status, hit.target, true), c.get("deps").inFlight) };
 }
 
 async function* replay(events: ChatEvent[]): AsyncGenerator<ChatEvent, void, undefined> {
@@ -145,8 +145,8 @@ async function* accounted(
 }
 
 function storeTurn(c: Context<AppEnv>, conversationId: string, asked: NormalizedMessage[], reply: string, outcome: Outcome): void {
-  const { store, writes } = c.var.deps;
-  const requestId = c.var.requestId;
+  const { store, writes } = c.get("deps");
+  const requestId = c.get("requestId");
   // A turn that failed or was cancelled before any reply leaves the conversation as it was, so a
   // client that retries (the SDKs do on 429/5xx, the chat page's Retry) does not ask twice.
   if (outcome !== "complete" && reply.length === 0) return;
@@ -157,7 +157,7 @@ function storeTurn(c: Context<AppEnv>, conversationId: string, asked: Normalized
   rows.push({ role: "assistant", content: reply, status: outcome === "complete" ? "complete" : "partial", requestId });
   writes.enqueue(`conversation ${conversationId} ${requestId}`, async () => {
     const stored = await store.appendMessages(conversationId, rows);
-    if (!stored) c.var.log.info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
+    if (!stored) c.get("log").info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
   });
 }
 

@@ -10,10 +10,10 @@ import type { StoredMessage } from "../store/store.ts";
 const MAX_TITLE = 80;
 
 export async function generateTitle(c: Context<AppEnv>, messages: StoredMessage[], asked: string | undefined): Promise<string> {
-  const { router, config, limiter } = c.var.deps;
-  const model = asked ?? config.titleModel ?? c.var.deps.providers.find((p) => p.name === "local")?.listModels()[0]?.id;
+  const { router, config, limiter } = c.get("deps");
+  const model = asked ?? config.titleModel ?? c.get("deps").providers.find((p) => p.name === "local")?.listModels()[0]?.id;
   if (!model) throw invalidRequest("No model to write the title with: set TITLE_MODEL or pass {\"model\": …}.", "model", "no_title_model");
-  const admission = await limiter.admit(c.var.caller.key, model);
+  const admission = await limiter.admit(c.get("caller").key, model);
   const transcript = messages
     .slice(0, 6)
     .map((m) => `${m.role}: ${m.content.slice(0, 500)}`)
@@ -38,8 +38,8 @@ export async function generateTitle(c: Context<AppEnv>, messages: StoredMessage[
     user: undefined,
     passthrough: {},
   };
-  const ctx = { requestId: c.var.requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs };
-  const { first, events } = await startChat(router.resolve(model), request, ctx, c.var.log);
+  const ctx = { requestId: c.get("requestId"), signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs };
+  const { first, events } = await startChat(router.resolve(model), request, ctx, c.get("log"));
   let text = "";
   let tokens = 0;
   for await (const e of withFirst(first, events)) {

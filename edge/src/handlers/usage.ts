@@ -39,10 +39,10 @@ const view = (r: UsageSummaryRow): z.infer<typeof UsageRowSchema> => ({
 });
 
 export async function myUsage(c: Context<AppEnv>) {
-  const rows = await c.var.deps.store.usageForKey(c.var.caller.key?.id ?? null, since(c));
+  const rows = await c.get("deps").store.usageForKey(c.get("caller").key?.id ?? null, since(c));
   return c.json({ object: "list" as const, data: rows.map(view) } satisfies z.infer<typeof UsageListSchema>);
 }
 
 export async function adminUsage(c: Context<AppEnv>) {
-  return c.json({ object: "list" as const, data: (await c.var.deps.store.usageSummary(since(c))).map(view) } satisfies z.infer<typeof UsageListSchema>);
+  return c.json({ object: "list" as const, data: (await c.get("deps").store.usageSummary(since(c))).map(view) } satisfies z.infer<typeof UsageListSchema>);
 }

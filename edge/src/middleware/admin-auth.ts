@@ -6,7 +6,7 @@ import { constantTimeEqual } from "../auth/api-key.ts";
 
 export const adminAuth = () =>
   createMiddleware<AppEnv>(async (c, next) => {
-    const expected = c.var.deps.adminToken;
+    const expected = c.get("deps").adminToken;
     if (!expected) throw new GatewayError("The admin API is disabled: set ADMIN_TOKEN.", { status: 403, type: "permission_error", code: "admin_disabled" });
     const given = c.req.header("authorization")?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim() ?? "";
     if (!constantTimeEqual(given, expected)) throw new GatewayError("Invalid admin token.", { status: 401, type: "authentication_error", code: "invalid_admin_token" });

@@ -8,6 +8,6 @@ export const auth = () =>
     const bearer = header?.match(/^Bearer\s+(.+)$/i)?.[1]?.trim();
     // The Anthropic SDK sends its key as x-api-key.
     const token = bearer ?? (c.req.path === "/v1/messages" ? c.req.header("x-api-key") : undefined);
-    c.set("caller", await c.var.deps.access.identify(token));
+    c.set("caller", await c.get("deps").access.identify(token));
     await next();
   });

@@ -10,7 +10,7 @@ export const requestId = () =>
     const id = given && VALID.test(given) ? given : crypto.randomUUID();
     c.set("requestId", id);
     c.set("startedAt", performance.now());
-    c.set("log", c.var.deps.log.with({ rid: id }));
+    c.set("log", c.get("deps").log.with({ rid: id }));
     c.header("x-request-id", id);
     await next();
   });

@@ -149,12 +149,13 @@ function join(parts: Uint8Array[]): Uint8Array {
 /** A byte stream as its events, decoded once. */
 export async function* sseEvents(body: ReadableStream<Uint8Array> | AsyncIterable<Uint8Array>): AsyncGenerator<SseEvent, void, undefined> {
   const decoder = new SseDecoder();
-  const source: AsyncIterable<Uint8Array> = Symbol.asyncIterator in body ? body : readAll(body);
+  const source: AsyncIterable<Uint8Array> = Symbol.asyncIterator in body ? body : readChunks(body);
   for await (const chunk of source) yield* decoder.push(chunk);
   yield* decoder.end();
 }
 
-async function* readAll(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
+/** A byte stream's reads, as they come. */
+export async function* readChunks(body: ReadableStream<Uint8Array>): AsyncGenerator<Uint8Array> {
   const reader = body.getReader();
   try {
     for (;;) {

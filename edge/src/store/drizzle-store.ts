@@ -118,8 +118,31 @@ export class DrizzleStore implements Store {
     await this.db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, keyId));
   }
 
+  /**
+   * A batch as one JSON parameter expanded by Postgres (jsonb_to_recordset): building an insert
+   * of N rows through drizzle's query builder cost ~40 µs of gateway CPU per row in bench:proxy.
+   */
   async recordUsage(rows: UsageRow[]): Promise<void> {
-    if (rows.length > 0) await this.db.insert(usage).values(rows);
+    if (rows.length === 0) return;
+    const json = JSON.stringify(
+      rows.map((r) => ({
+        key_id: r.keyId,
+        model: r.model,
+        target: r.target,
+        prompt_tokens: r.promptTokens,
+        completion_tokens: r.completionTokens,
+        latency_ms: r.latencyMs,
+        ttft_ms: r.ttftMs,
+        status: r.status,
+        request_id: r.requestId,
+        cached: r.cached ?? false,
+      })),
+    );
+    await this.db.execute(sql`
+      insert into ${usage} (key_id, model, target, prompt_tokens, completion_tokens, latency_ms, ttft_ms, status, request_id, cached)
+      select key_id, model, target, prompt_tokens, completion_tokens, latency_ms, ttft_ms, status, request_id, cached
+      from jsonb_to_recordset(${json}::jsonb) as r(key_id text, model text, target text, prompt_tokens integer, completion_tokens integer,
+        latency_ms integer, ttft_ms integer, status integer, request_id text, cached boolean)`);
   }
 
   usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]> {

@@ -4,7 +4,8 @@
  * worker thread (pglite-thread.ts), off the gateway's event loop. Migrations run at start,
  * under an advisory lock so gateways starting together do not race.
  */
-import { mkdirSync } from "node:fs";
+import { existsSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
 import { migrationsFolder } from "@switchyard/drizzle/migrations";
 import * as schema from "@switchyard/drizzle/schema";
 import { drizzle as drizzlePg } from "drizzle-orm/node-postgres";
@@ -44,13 +45,26 @@ async function openPostgres(url: string): Promise<Store> {
 }
 
 async function openPglite(dir: string): Promise<Store> {
+  const fresh = dir !== "memory" && !existsSync(join(dir, "PG_VERSION"));
   if (dir !== "memory") mkdirSync(dir, { recursive: true });
+  let thread = await migrated(dir);
+  // Creating a database (initdb) leaves ~500 MB resident in its thread for good: a new one
+  // opens the folder as any later start would.
+  if (fresh) {
+    await thread.close();
+    thread = await PgliteThread.start(dir);
+  }
+  const open = thread;
+  return new DrizzleStore(open.drizzle(), "pglite", () => open.close());
+}
+
+async function migrated(dir: string): Promise<PgliteThread> {
   const thread = await PgliteThread.start(dir);
   try {
     await thread.migrate(migrationsFolder);
+    return thread;
   } catch (err) {
     await thread.close();
     throw err;
   }
-  return new DrizzleStore(thread.drizzle(), "pglite", () => thread.close());
 }

@@ -24,10 +24,16 @@ const parsers = {
   1182: raw, // date[]
 };
 
+/**
+ * The gateway's tables are small: Postgres' default 128 MB of shared buffers, touched at start,
+ * were most of the process's resident memory.
+ */
+const postgresqlconf = ["shared_buffers=8MB"];
+
 const port = parentPort;
 let db;
 try {
-  db = workerData.dataDir === "memory" ? new PGlite() : new PGlite(workerData.dataDir);
+  db = workerData.dataDir === "memory" ? new PGlite({ postgresqlconf }) : new PGlite(workerData.dataDir, { postgresqlconf });
   await db.waitReady;
   port.postMessage({ ready: true });
 } catch (err) {

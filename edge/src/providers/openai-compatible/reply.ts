@@ -12,7 +12,7 @@
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 import OpenAI from "openai";
 import { z } from "zod";
-import { type SseEvent, sseEvents } from "../../sse/sse-decoder.ts";
+import { readChunks, SseDecoder, type SseEvent } from "../../sse/sse-decoder.ts";
 import { finishReason } from "./events.ts";
 
 const UsageSchema = z
@@ -117,35 +117,68 @@ const USAGE = /"usage"\s*:\s*\{/;
 /**
  * A streamed reply. Translated: every chunk parsed. Wire: only chunks that carry a finish
  * reason or usage (or are not chunks at all: an error event) are parsed; the rest go out as
- * bytes untouched. The usage-only chunk the gateway asked for is dropped unless the client
- * asked for usage too.
+ * bytes untouched, the events of one network read together as one piece (so a burst of
+ * events costs one trip through the gateway, not one each). The usage-only chunk the gateway
+ * asked for is dropped unless the client asked for usage too.
  */
 export async function* streamReply(body: ReadableStream<Uint8Array>, wire: { clientWantsUsage: boolean } | undefined): AsyncGenerator<ChatEvent, void, undefined> {
   const state: { finish: FinishReason | undefined } = { finish: undefined };
-  for await (const event of sseEvents(body)) {
-    if (event.data === "[DONE]") break;
+  const decoder = new SseDecoder();
+  let ended = false;
+  for await (const read of readChunks(body)) {
+    if (ended) continue;
+    const events = decoder.push(read);
     if (!wire) {
-      yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
+      for (const event of events) {
+        if (event.data === "[DONE]") {
+          ended = true;
+          break;
+        }
+        yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
+      }
       continue;
     }
-    yield* wireChunk(event, state, wire.clientWantsUsage);
+    const pieces: Uint8Array[] = [];
+    const usage: ChatEvent[] = [];
+    for (const event of events) {
+      if (event.data === "[DONE]") {
+        ended = true;
+        break;
+      }
+      wireChunk(event, state, wire.clientWantsUsage, pieces, usage);
+    }
+    if (pieces.length > 0) yield { type: "wire", bytes: pieces.length === 1 ? pieces[0]! : concat(pieces) };
+    yield* usage;
   }
+  if (!ended) for (const event of decoder.end()) if (event.data !== "[DONE]" && !wire) yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
   // A connection that closes early ends the body quietly; a reply without a finish reason is cut short.
   if (!state.finish) throw badReply("the stream ended before a finish_reason");
   yield { type: "done", finishReason: state.finish };
 }
 
-function* wireChunk(event: SseEvent, state: { finish: FinishReason | undefined }, clientWantsUsage: boolean): Generator<ChatEvent> {
+function wireChunk(event: SseEvent, state: { finish: FinishReason | undefined }, clientWantsUsage: boolean, pieces: Uint8Array[], usage: ChatEvent[]): void {
   const data = event.data;
   const accounted = FINISH.test(data) || USAGE.test(data) || !data.includes('"choices"');
   if (!accounted) {
-    yield { type: "wire", bytes: event.raw };
+    pieces.push(event.raw);
     return;
   }
   const chunk = parse(ChunkSchema, data, "a stream chunk");
   const finish = chunk.choices[0]?.finish_reason;
   if (finish) state.finish = finishReason(finish);
   const usageOnly = chunk.usage != null && chunk.choices.length === 0;
-  if (!usageOnly || clientWantsUsage) yield { type: "wire", bytes: event.raw };
-  if (chunk.usage) yield usageEvent(chunk.usage);
+  if (!usageOnly || clientWantsUsage) pieces.push(event.raw);
+  if (chunk.usage) usage.push(usageEvent(chunk.usage));
+}
+
+function concat(parts: Uint8Array[]): Uint8Array {
+  let n = 0;
+  for (const p of parts) n += p.length;
+  const out = new Uint8Array(n);
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
 }
