@@ -24,6 +24,8 @@ import { AUTH_ON_DESCRIPTION, AUTH_TARGETS, authPart, authSamples, writeAuthWind
 import { AUTH_PROCESS, printAuthComparison, printAuthCpu, printAuthProbe } from "./lib/proxy-auth-report.ts";
 import { checkSample } from "./lib/proxy-check.ts";
 import { memoryPart } from "./lib/proxy-memory.ts";
+import { cachePart, printCache, startCacheGateway } from "./lib/proxy-cache.ts";
+import { measureTtfb, printTtfb } from "./lib/proxy-ttfb.ts";
 import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
 import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
 import { MODE_TITLES, printComparison, printCorrectness, printCpu, printElsewhere, printProbe, type Target } from "./lib/proxy-report.ts";
@@ -93,7 +95,8 @@ async function main(cleanups: Cleanups): Promise<number> {
   const tmp = await mkdtemp(join(tmpdir(), "sy-bench-proxy-"));
   cleanups.add("temp folder", () => rm(tmp, { recursive: true, force: true }));
   const memory = opts.parts.includes("memory");
-  if (!proxy && !auth) return (await memoryPart(opts, cleanups, tmp)) ? 0 : 1;
+  const cache = opts.parts.includes("cache");
+  if (!proxy && !auth && !cache) return (await memoryPart(opts, cleanups, tmp)) ? 0 : 1;
   const gatewayLog = join(tmp, "gateway.log");
   const authLog = join(tmp, "gateway-auth.log");
   const upstream: ChildService = await startChildService({
@@ -173,6 +176,11 @@ async function main(cleanups: Cleanups): Promise<number> {
   if (auth) await authSamples(b, sample, authLog);
 
   const proxyWindow = proxy ? await proxyPart(b) : undefined;
+  const ttfb = proxy && opts.modes.includes("stream") ? await measureTtfb(urlOf(b, "direct"), urlOf(b, "gateway"), 300) : undefined;
+  if (cache) {
+    await startCacheGateway(b, cleanups, tmp, upstream.url);
+    await cachePart(b);
+  }
   const authWindow = auth ? await authPart(b) : undefined;
 
   // The gateways must still answer correctly after all that.
@@ -191,7 +199,9 @@ async function main(cleanups: Cleanups): Promise<number> {
     );
     printCpu(b.runs, opts.modes, ["bench", "upstream", "gateway"], cores);
     printProbe(b.runs, opts.modes, opts.probeDuration);
+    if (ttfb) printTtfb(ttfb);
   }
+  if (cache) printCache(b.runs, b);
   if (auth) {
     printAuthComparison(b.runs, opts.modes, opts.connections, opts.authDuration);
     printAuthCpu(b.runs, opts.modes, cores);

@@ -8,6 +8,9 @@
  * process's stdout to a file. The listening port goes to the parent over IPC as
  * { type: "ready", port }.
  *
+ * SWITCHYARD_CONFIG names a routing config, as for `npm run edge` (the cache part's turns the
+ * response cache on).
+ *
  * BENCH_AUTH=1 (the "auth on" gateway of the auth comparison): the same gateway, but before it
  * listens it makes one API key in its store, with the gateway's own hasher (so the server secret
  * it checks keys with), and limits that never trigger yet whose checks all run: allowed models
@@ -23,7 +26,7 @@ import { createApiKey } from "../../edge/src/auth/create-key.ts";
 import { createGateway } from "../../edge/src/gateway.ts";
 import { openNodeStore } from "../../edge/src/node-store.ts";
 import { nodeFetch } from "../../edge/src/providers/upstream/node-fetch.ts";
-import { emptyRouteConfig } from "../../edge/src/routing/route-config.ts";
+import { loadRouteConfig } from "../../edge/src/routing/load-route-config.ts";
 import { serveNode } from "../../edge/src/serve-node.ts";
 import { BENCH_KEY_LIMITS } from "./proxy-fixture.ts";
 
@@ -31,7 +34,7 @@ const config = gatewayConfigFromEnv(process.env);
 const log = process.env.BENCH_GATEWAY_LOG === "off" ? silentLogger : createLogger("edge");
 const { store, secret } = await openNodeStore(config, process.env);
 const bus = new InProcessBus();
-const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig: emptyRouteConfig(), upstreamFetch: nodeFetch });
+const gateway = createGateway({ config, bus, store, secret, log, env: process.env, routeConfig: loadRouteConfig(process.env.SWITCHYARD_CONFIG), upstreamFetch: nodeFetch });
 
 let key: string | undefined;
 if (process.env.BENCH_AUTH === "1") {

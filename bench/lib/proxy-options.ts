@@ -7,9 +7,10 @@ export type Mode = (typeof MODES)[number];
 
 /**
  * What a run measures: "proxy" = direct vs through the gateway; "auth" = the gateway with auth
- * off vs on; "memory" = a fresh gateway's RSS with many slow streams open (and a soak).
+ * off vs on; "cache" = a gateway answering every request from its response cache; "memory" = a
+ * fresh gateway's RSS with many slow streams open (and a soak).
  */
-export const PARTS = ["proxy", "auth", "memory"] as const;
+export const PARTS = ["proxy", "auth", "cache", "memory"] as const;
 export type Part = (typeof PARTS)[number];
 
 export interface ProxyBenchOptions {
@@ -61,6 +62,8 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                          proxy: direct to the fake upstream vs through the gateway (open mode, no keys)
                          auth:  the gateway with auth off (open mode) vs a second one with auth on (an
                                 API key with limits that never trigger; the load sends the key)
+                         cache: a gateway with the response cache on, every request a hit
+                                (goal: <= 300 µs of gateway CPU per hit)
                          memory: a fresh gateway's RSS idle, with --streams slow streams open at once,
                                 and after they end (goals: <= 150 MB, back within 20 MB of idle)
   --streams N          memory part: streams held open at once (BENCH_PROXY_STREAMS, default 1000)
