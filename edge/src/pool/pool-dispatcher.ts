@@ -16,40 +16,11 @@ import type { Subjects } from "@switchyard/shared/bus/subjects";
 import { GatewayError, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
+import { BusyMarks, ServiceTimes } from "./busy-marks.ts";
 import { type Candidate, type DispatchMode, pickWorker, retryAfterSeconds } from "./pick-worker.ts";
 import { PrefixIndex, type RequestPrefix } from "./prefix-match.ts";
-import type { ResumePoint, RunOptions, Work } from "./run-options.ts";
+import type { Claim, PoolOptions, ResumePoint, RunOptions, Waiter, Work } from "./run-options.ts";
 import { cancelled, queueFull, queueTimeout } from "./queue-errors.ts";
-
-export interface PoolOptions {
-  /** Requests that may wait per model. */
-  queueMax: number;
-  /** Longest a request waits for a slot. */
-  queueTimeoutMs: number;
-  log?: (message: string) => void;
-  /** How long each granted request waited, and whether it got a slot ("granted", "timeout", "full", "cancelled"). */
-  onQueueWait?: (model: string, seconds: number, outcome: string) => void;
-  /** A stream whose worker died mid-generation: "resumed" on another worker, or "exhausted". */
-  onResume?: (model: string, outcome: "resumed" | "exhausted") => void;
-}
-
-
-interface Claim {
-  /** Undefined on the queue-group path (no worker known to the registry). */
-  workerId: string | undefined;
-  subject: string;
-  grantedAt: number;
-}
-
-interface Waiter {
-  work: Work;
-  mode: DispatchMode;
-  exclude: ReadonlySet<string>;
-  lastError: GatewayError | undefined;
-  prefix: RequestPrefix | undefined;
-  grant(claim: Claim): void;
-  fail(err: GatewayError): void;
-}
 
 /** Errors after which the same request may go to another worker (nothing reached the client yet). */
 const WORKER_REFUSED = new Set(["worker_busy", "worker_draining"]);
@@ -65,8 +36,8 @@ const DEFAULT_SERVICE_MS = 1_000;
 export class PoolDispatcher {
   readonly #queues = new Map<string, Waiter[]>();
   readonly #inFlight = new Map<string, number>();
-  readonly #busyMarks = new Map<string, { seq: number; until: number }>();
-  readonly #serviceMs = new Map<string, number>();
+  readonly #busy = new BusyMarks();
+  readonly #serviceMs = new ServiceTimes();
   readonly #prefixes = new PrefixIndex();
   #turn = 0;
   #ticker: NodeJS.Timeout | undefined;
@@ -203,12 +174,12 @@ export class PoolDispatcher {
     if (claim.workerId === undefined) {
       // The queue-group path: NATS picked a worker that was full; try again shortly.
       if (code !== "worker_busy") throw e;
-      this.#mark(groupKey(model, work), -1, GROUP_RETRY_MS);
+      this.#busy.mark(groupKey(model, work), -1, GROUP_RETRY_MS);
       retry.front = true;
       return;
     }
     if (WORKER_REFUSED.has(code)) {
-      this.#mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
+      this.#busy.mark(key(claim.workerId, model), this.registry.worker(claim.workerId)?.statusSeq ?? 0, BUSY_MARK_MS);
     } else if (WORKER_DEAD.has(code) && !retry.resent) {
       retry.resent = true;
       this.options.log?.(`worker ${claim.workerId} failed ${when} (${code}); sending the request to another worker`);
@@ -223,7 +194,7 @@ export class PoolDispatcher {
 
   /** Queue lengths and measured service times per model, for /admin/workers and metrics. */
   queues(): Array<{ model: string; length: number; serviceMs: number }> {
-    return [...this.#queues.entries()].map(([model, q]) => ({ model, length: q.length, serviceMs: this.#serviceMs.get(model) ?? 0 }));
+    return [...this.#queues.entries()].map(([model, q]) => ({ model, length: q.length, serviceMs: this.#serviceMs.of(model) ?? 0 }));
   }
 
   queueLength(model: string): number {
@@ -296,7 +267,7 @@ export class PoolDispatcher {
   #tryGrant(model: string, work: Work, mode: DispatchMode, exclude: ReadonlySet<string>, lastError: GatewayError | undefined, prefix: RequestPrefix | undefined): Claim | undefined {
     const candidates = mode === "queue-group" ? undefined : this.#candidates(model, work, exclude, mode === "prefix" ? prefix : undefined);
     if (candidates === undefined) {
-      if (this.#marked(groupKey(model, work), -1)) return undefined;
+      if (this.#busy.holds(groupKey(model, work), -1)) return undefined;
       return { workerId: undefined, subject: work === "embed" ? this.subjects.embed(model) : this.subjects.chat(model), grantedAt: performance.now() };
     }
     if (candidates.length === 0) throw lastError ?? serviceUnavailable(`No worker is available for model '${model}'.`, "no_worker_available");
@@ -320,7 +291,7 @@ export class PoolDispatcher {
       if (w.draining || m.state === "failed" || exclude.has(w.workerId)) continue;
       const k = key(w.workerId, model);
       const busy = Math.max(m.slotsBusy, this.#inFlight.get(k) ?? 0);
-      const free = this.#marked(k, w.statusSeq) ? 0 : m.slotsTotal - busy;
+      const free = this.#busy.holds(k, w.statusSeq) ? 0 : m.slotsTotal - busy;
       out.push({ workerId: w.workerId, state: m.state, free, busy, tokensPerSecond: m.tokensPerSecond, cachedChars: prefix ? this.#prefixes.cachedChars(m.slotPrefixes, prefix) : 0 });
     }
     return known ? out : undefined;
@@ -333,27 +304,8 @@ export class PoolDispatcher {
       if (n > 0) this.#inFlight.set(k, n);
       else this.#inFlight.delete(k);
     }
-    if (completed) {
-      const ms = performance.now() - claim.grantedAt;
-      const prev = this.#serviceMs.get(model);
-      this.#serviceMs.set(model, prev === undefined ? ms : 0.8 * prev + 0.2 * ms);
-    }
+    if (completed) this.#serviceMs.record(model, performance.now() - claim.grantedAt);
     this.#pump(model);
-  }
-
-  #mark(k: string, seq: number, ms: number): void {
-    this.#busyMarks.set(k, { seq, until: Date.now() + ms });
-  }
-
-  /** True while a busy mark holds: no newer status from that worker, and not yet expired. */
-  #marked(k: string, seq: number): boolean {
-    const mark = this.#busyMarks.get(k);
-    if (!mark) return false;
-    if (seq > mark.seq || Date.now() >= mark.until) {
-      this.#busyMarks.delete(k);
-      return false;
-    }
-    return true;
   }
 
   #pump(model: string): void {
@@ -408,7 +360,7 @@ export class PoolDispatcher {
   }
 
   #queueError(status: 429 | 503, model: string, ahead: number): GatewayError {
-    const retryAfter = retryAfterSeconds(ahead, this.#serviceMs.get(model) ?? DEFAULT_SERVICE_MS, this.#slots(model));
+    const retryAfter = retryAfterSeconds(ahead, this.#serviceMs.of(model) ?? DEFAULT_SERVICE_MS, this.#slots(model));
     return status === 429 ? queueFull(model, this.options.queueMax, retryAfter) : queueTimeout(model, this.options.queueTimeoutMs, retryAfter);
   }
 
