@@ -140,6 +140,8 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
     const late = Math.min(...afterWaves.slice(half));
     const soakOk = late - idle <= RETURN_GOAL_MB && failed === 0;
     console.log(`  lowest RSS after a wave, first half ${mb(early)}, second half ${mb(late)}; ${failed} failed streams ${verdict(soakOk)}`);
+    const end = ((await gateway.ask("live-heap")) as { usage?: NodeJS.MemoryUsage }).usage;
+    if (end) console.log(`  live heap after a full GC at the end: ${(end.heapUsed / 1048576).toFixed(0)} MB (idle's: see above; a leak would grow it wave by wave)`);
     ok &&= soakOk;
   }
   await gateway.stop();
