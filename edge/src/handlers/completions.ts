@@ -9,7 +9,7 @@ import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { type CompletionMeta, usage } from "../openai/chat-response.ts";
 import { parseCompletionRequest } from "../openai/completion-request.ts";
-import { addUsage, collectChoice, type TextChoice, textChunk, textCompletion, textPieces } from "../openai/completion-response.ts";
+import { addUsage, collectChoice, type TextChoice, textChunk, textPieces } from "../openai/completion-response.ts";
 import { sseStream } from "../sse/sse-stream.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat } from "./start-routed-chat.ts";
@@ -32,7 +32,7 @@ export async function completions(c: Context<AppEnv>): Promise<Response> {
       choices.push(choice);
       total = addUsage(total, u);
     }
-    return c.json(textCompletion(meta, choices, total));
+    return c.json(textChunk(meta, choices, total));
   }
   async function* chunks() {
     let total = usage(0, 0);

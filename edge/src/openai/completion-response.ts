@@ -46,16 +46,7 @@ export const addUsage = (a: Usage, b: Usage): Usage =>
 const sumCached = (a: Usage, b: Usage): number | undefined =>
   a.prompt_tokens_details || b.prompt_tokens_details ? (a.prompt_tokens_details?.cached_tokens ?? 0) + (b.prompt_tokens_details?.cached_tokens ?? 0) : undefined;
 
-export const textCompletion = (meta: CompletionMeta, choices: TextChoice[], u: Usage) => ({
-  id: meta.id,
-  object: "text_completion" as const,
-  created: meta.created,
-  model: meta.model,
-  system_fingerprint: null,
-  choices,
-  usage: u,
-});
-
+/** A text_completion: the whole answer (with usage), or one stream chunk of it (usage on the last only). */
 export const textChunk = (meta: CompletionMeta, choices: TextChoice[], u?: Usage) => ({
   id: meta.id,
   object: "text_completion" as const,

@@ -81,13 +81,7 @@ export class LocalPoolProvider implements Provider {
       keepAliveMs: request.keepAliveMs,
       ...(request.rawPrompt === undefined ? {} : { rawPrompt: request.rawPrompt }),
     };
-    const options = {
-      acceptTimeoutMs: this.options.acceptTimeoutMs,
-      idleTimeoutMs: this.options.idleTimeoutMs,
-      signal: ctx.signal,
-      // No worker ever served this model: it is unknown, not merely unavailable.
-      mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
-    };
+    const options = this.#callOptions(request.model, ctx);
     const mode = this.options.dispatchMode(request.model);
     const prefix = mode === "prefix" ? { hashes: prefixHashes(messages), weights: prefixWeights(messages) } : undefined;
     const start = (subject: string, resume: ResumePoint | undefined) =>
@@ -95,6 +89,17 @@ export class LocalPoolProvider implements Provider {
     // A stream of tool calls is not resumed: a half-made call cannot be continued as text.
     const resumes = wire.tools && wire.tools.length > 0 ? 0 : this.options.resumeAttempts(request.model);
     return this.dispatcher.run(request.model, mode, ctx.signal, start, { prefix, resumes });
+  }
+
+  /** What a call over the bus waits for, and how its refusal reads. */
+  #callOptions(model: string, ctx: ChatCallContext) {
+    return {
+      acceptTimeoutMs: this.options.acceptTimeoutMs,
+      idleTimeoutMs: this.options.idleTimeoutMs,
+      signal: ctx.signal,
+      // No worker ever served this model: it is unknown, not merely unavailable.
+      mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(model) ? modelNotFound(model) : err),
+    };
   }
 
   async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
@@ -107,12 +112,7 @@ export class LocalPoolProvider implements Provider {
       dimensions,
       deadlineUnixMs: ctx.deadlineUnixMs,
     };
-    const options = {
-      acceptTimeoutMs: this.options.acceptTimeoutMs,
-      idleTimeoutMs: this.options.idleTimeoutMs,
-      signal: ctx.signal,
-      mapAcceptError: (err: GatewayError) => (err.code === "no_worker_available" && !this.registry.hasSeen(request.model) ? modelNotFound(request.model) : err),
-    };
+    const options = this.#callOptions(request.model, ctx);
     // Dispatched like chat, but never by prefix: there is no conversation to find in a cache.
     const mode = this.options.dispatchMode(request.model);
     return this.dispatcher.call(request.model, "embed", mode === "prefix" ? "least-loaded" : mode, ctx.signal, (subject) =>

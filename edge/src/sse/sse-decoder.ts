@@ -97,7 +97,7 @@ export class SseDecoder {
   }
 
   #endLine(): SseEvent | undefined {
-    const bytes = join(this.#line);
+    const bytes = concatBytes(this.#line);
     this.#line = [];
     if (bytes.length === 0) return this.#dispatch();
     if (bytes[0] === 58 /* ":" */) return undefined;
@@ -113,7 +113,7 @@ export class SseDecoder {
   }
 
   #dispatch(): SseEvent | undefined {
-    const raw = join(this.#raw);
+    const raw = concatBytes(this.#raw);
     this.#raw = [];
     this.#owned = 0;
     if (this.#data.length === 0) {
@@ -132,7 +132,8 @@ export class SseDecoder {
   }
 }
 
-function join(parts: Uint8Array[]): Uint8Array {
+/** Byte pieces as one array (the piece itself when there is one). */
+export function concatBytes(parts: Uint8Array[]): Uint8Array {
   if (parts.length === 0) return EMPTY;
   if (parts.length === 1) return parts[0]!;
   let n = 0;

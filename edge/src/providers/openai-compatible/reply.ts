@@ -12,7 +12,7 @@
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 import OpenAI from "openai";
 import { z } from "zod";
-import { readChunks, SseDecoder, type SseEvent } from "../../sse/sse-decoder.ts";
+import { concatBytes, readChunks, SseDecoder, type SseEvent } from "../../sse/sse-decoder.ts";
 import { finishReason } from "./events.ts";
 
 const UsageSchema = z
@@ -147,7 +147,7 @@ export async function* streamReply(body: ReadableStream<Uint8Array>, wire: { cli
       }
       wireChunk(event, state, wire.clientWantsUsage, pieces, usage);
     }
-    if (pieces.length > 0) yield { type: "wire", bytes: pieces.length === 1 ? pieces[0]! : concat(pieces) };
+    if (pieces.length > 0) yield { type: "wire", bytes: concatBytes(pieces) };
     yield* usage;
   }
   if (!ended) for (const event of decoder.end()) if (event.data !== "[DONE]" && !wire) yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
@@ -169,16 +169,4 @@ function wireChunk(event: SseEvent, state: { finish: FinishReason | undefined },
   const usageOnly = chunk.usage != null && chunk.choices.length === 0;
   if (!usageOnly || clientWantsUsage) pieces.push(event.raw);
   if (chunk.usage) usage.push(usageEvent(chunk.usage));
-}
-
-function concat(parts: Uint8Array[]): Uint8Array {
-  let n = 0;
-  for (const p of parts) n += p.length;
-  const out = new Uint8Array(n);
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
