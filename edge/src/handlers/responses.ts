@@ -5,6 +5,7 @@
  * previous_response_id works on every target and another key's response is a plain 404.
  */
 import { GatewayError, invalidRequest, notFound } from "@switchyard/shared/errors";
+import { within } from "@switchyard/shared/timers";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { Context } from "hono";
 import { z } from "zod";
@@ -21,6 +22,9 @@ import { pathId } from "./path-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
 
+/** Longest a response waits for its own write before it is answered. */
+const SAVE_WAIT_MS = 1_000;
+
 const owner = (c: Context<AppEnv>) => c.get("caller").key?.id ?? null;
 const NOT_FOUND = () => notFound("No response with that id.");
 
@@ -35,12 +39,16 @@ export async function createResponse(c: Context<AppEnv>): Promise<Response> {
   const input = withIds(request.input);
   const { first, events } = await startRoutedChat(c, toChatRequest(request, toMessages(request.instructions, history, input)), undefined);
   const meta: ResponseMeta = { id: `resp_${crypto.randomUUID().replaceAll("-", "")}`, createdAt: Math.floor(Date.now() / 1000), request };
-  // Awaited (its first attempt), so a client continuing from this response at once finds it.
+  // Awaited (its first attempt, for a moment at most), so a client continuing from this
+  // response at once finds it; a database that is slow or away only delays the write.
   const save: Save = (response) =>
     request.store === false
       ? Promise.resolve()
-      : writes.enqueue(`response ${meta.id}`, () =>
-          store.putResponse({ id: meta.id, keyId, previousResponseId: request.previous_response_id ?? null, model: request.model, status: response.status, body: response, input }),
+      : within(
+          writes.enqueue(`response ${meta.id}`, () =>
+            store.putResponse({ id: meta.id, keyId, previousResponseId: request.previous_response_id ?? null, model: request.model, status: response.status, body: response, input }),
+          ),
+          SAVE_WAIT_MS,
         );
   if (!request.stream) {
     const builder = new OutputBuilder();

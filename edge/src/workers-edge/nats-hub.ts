@@ -8,6 +8,7 @@
  * NATS_HUB_SHARDS.
  */
 import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
+import { within } from "@switchyard/shared/timers";
 import type { NatsBus } from "@switchyard/shared/bus/nats-bus";
 import { startNatsWsBus } from "@switchyard/shared/bus/nats-ws";
 import { subjects } from "@switchyard/shared/bus/subjects";
@@ -53,7 +54,7 @@ export class NatsHub {
       this.#bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-hub", authenticators: natsAuthFromEnv(s.vars), log: (m) => log.info(m) });
       this.#registry = new WorkerRegistry(this.#bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
       this.#registry.start();
-      await Promise.race([this.#registry.synced(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);
+      await within(this.#registry.synced(), config.acceptTimeoutMs);
     }
     const store = openNeonStore(config.databaseUrl);
     const gateway = createGateway({ config, bus: this.#bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry: this.#registry, perRequest: true, accessCache: this.#access, cacheMemory: this.#cacheMemory });

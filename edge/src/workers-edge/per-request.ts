@@ -5,6 +5,7 @@
  * Between requests the isolate keeps data only (IsolateState).
  */
 import { natsAuthFromEnv } from "@switchyard/shared/bus/nats-auth";
+import { within } from "@switchyard/shared/timers";
 import { startNatsWsBus } from "@switchyard/shared/bus/nats-ws";
 import { subjects } from "@switchyard/shared/bus/subjects";
 import type { WorkerStatus } from "@switchyard/shared/codec/chat-codec";
@@ -45,7 +46,7 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
   const bus = startNatsWsBus({ servers: config.natsUrl, name: "switchyard-worker", authenticators: natsAuthFromEnv(s.vars) });
   // Wait for the connection a little (it is per request); a NATS that is down leaves local
   // routes answering 503 bus_unavailable, and cloud routes working.
-  await Promise.race([bus.ready(), new Promise((r) => setTimeout(r, config.acceptTimeoutMs))]);
+  await within(bus.ready(), config.acceptTimeoutMs);
   const store = openNeonStore(config.databaseUrl);
   const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   if (bus.isConnected()) await registry.snapshot(isolate.cached());
