@@ -3,70 +3,15 @@
  * through node-postgres, Neon and the Workers build: a hit is proven by the fake upstream NOT
  * being called. Isolation between keys, shared routes, cache-control, TTL and sweeping,
  * streamed hits on every front door, two gateways on one database, usage and limits, and a
- * cache table that is gone.
+ * cache table that is gone (response-cache-outage.test.ts: a store whose cache calls fail).
  */
-import { createLogger } from "@switchyard/shared/log";
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { openStore } from "../edge/src/store/open-store.ts";
-import type { Store } from "../edge/src/store/store.ts";
 import { anthropicStream } from "./fakes/anthropic-wire.ts";
 import { openaiTextCompletion } from "./fakes/openai-completions-wire.ts";
 import { openaiCompletion, openaiError, openaiStream } from "./fakes/openai-wire.ts";
-import { startCloudGateway } from "./helpers/cloud-gateway.ts";
+import { ADMIN, auth, awayFromMinuteEnd, cacheOf, chat, contentOf, ENV, frames, json, type Json, post, sleep, withoutFresh } from "./helpers/cache-requests.ts";
 import { type CloudTarget, startCloudTargets, targetKinds } from "./helpers/cloud-target.ts";
-
-const ADMIN = "admin-token-for-tests";
-const ROUTES = {
-  models: [
-    { name: "gpt-4o-mini", provider: "openai", cache: { ttlSeconds: 300 } },
-    { name: "shared-mini", provider: "openai", model: "gpt-4o-mini", cache: { ttlSeconds: 300, shared: true } },
-    { name: "short", provider: "openai", model: "gpt-4o-mini", cache: { ttlSeconds: 1 } },
-    { name: "claude-x", provider: "anthropic", cache: { ttlSeconds: 300 } },
-    { name: "uncached", provider: "openai", model: "gpt-4o-mini" },
-    { name: "instruct", provider: "openai", model: "gpt-3.5-turbo-instruct", cache: { ttlSeconds: 300 } },
-  ],
-};
-/** Every cache activity may sweep, so a test sees expired entries go at once. */
-const ENV = { ADMIN_TOKEN: ADMIN, SWITCHYARD_ROUTES: JSON.stringify(ROUTES), CACHE_SWEEP_INTERVAL_MS: "0" };
-
-type Json = Record<string, unknown>;
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-const auth = (key: string | undefined): Record<string, string> => (key ? { authorization: `Bearer ${key}` } : {});
-const post = (url: string, path: string, body: Json, headers: Record<string, string> = {}) =>
-  fetch(`${url}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: JSON.stringify(body) });
-const chat = (url: string, key: string | undefined, content: string, extra: Json = {}, headers: Record<string, string> = {}) =>
-  post(url, "/v1/chat/completions", { model: "gpt-4o-mini", messages: [{ role: "user", content }], ...extra }, { ...auth(key), ...headers });
-const cacheOf = (res: Response) => res.headers.get("x-switchyard-cache");
-const json = async (res: Response): Promise<Json> => (await res.json()) as Json;
-const contentOf = (body: Json) => (body.choices as Array<{ message: { content: string } }>)[0]?.message.content;
-
-/** What differs between two answers by nature (ids, timestamps), left out to compare the rest. */
-const FRESH = new Set(["id", "item_id", "created", "created_at"]);
-function withoutFresh(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(withoutFresh);
-  if (value === null || typeof value !== "object") return value;
-  return Object.fromEntries(Object.entries(value).filter(([k]) => !FRESH.has(k)).map(([k, v]) => [k, withoutFresh(v)]));
-}
-
-/** An SSE body as its frames: `event` (if any) and the data, parsed unless it is [DONE]. */
-function frames(text: string): Array<{ event: string | undefined; data: unknown }> {
-  return text
-    .split("\n\n")
-    .filter((f) => f.trim().length > 0)
-    .map((f) => {
-      const lines = f.split("\n");
-      const event = lines.find((l) => l.startsWith("event: "))?.slice("event: ".length);
-      const data = lines.find((l) => l.startsWith("data: "))?.slice("data: ".length) ?? "";
-      return { event, data: data === "[DONE]" ? data : withoutFresh(JSON.parse(data)) };
-    });
-}
-
-/** Limits count per minute: a test that depends on one window starts well inside it. */
-async function awayFromMinuteEnd(): Promise<void> {
-  const intoMinute = Date.now() % 60_000;
-  if (intoMinute > 50_000) await sleep(60_000 - intoMinute + 200);
-}
 
 describe.each(targetKinds())("response cache on %s", (kind) => {
   let gw: CloudTarget;
@@ -372,44 +317,5 @@ describe.each(targetKinds())("response cache on %s", (kind) => {
     } finally {
       await sql("alter table response_cache_away rename to response_cache");
     }
-  });
-});
-
-describe("response cache with a store whose cache calls fail", () => {
-  let real: Store;
-  let gw: Awaited<ReturnType<typeof startCloudGateway>>;
-  const lines: string[] = [];
-
-  beforeAll(async () => {
-    real = await openStore({ pgliteDir: "memory" });
-    const broken = () => Promise.reject(new Error('relation "response_cache" does not exist'));
-    const failing = { getCached: broken, putCached: broken, sweepCache: broken };
-    const store = new Proxy(real, {
-      get(target, name, receiver) {
-        if (typeof name === "string" && name in failing) return failing[name as keyof typeof failing];
-        const value: unknown = Reflect.get(target, name, receiver);
-        return typeof value === "function" ? value.bind(target) : value;
-      },
-    });
-    // No memory in front, so every request needs the database.
-    gw = await startCloudGateway({ store, routes: ROUTES, env: { CACHE_MEMORY_ENTRIES: "0" }, log: createLogger("test", (l) => lines.push(l)) });
-  });
-  afterAll(async () => {
-    await gw?.stop();
-    await real?.close();
-  });
-
-  it("answers every request upstream, never a 500, and logs the failures", async () => {
-    for (let i = 0; i < 2; i++) {
-      const res = await chat(gw.url, undefined, "is the cache there?");
-      expect(res.status).toBe(200);
-      expect(cacheOf(res)).toBe("miss");
-    }
-    expect(gw.openai.requests).toHaveLength(2);
-    await gw.gateway.deps.inFlight.idle(2_000);
-    const log = lines.join("\n");
-    expect(log).toMatch(/response cache lookup failed, answering without it: relation "response_cache" does not exist/);
-    expect(log).toMatch(/response cache write failed/);
-    expect(log).toMatch(/response cache sweep failed/);
   });
 });
