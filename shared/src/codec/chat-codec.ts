@@ -30,7 +30,8 @@ export class WireDecodeError extends Error {
   }
 }
 
-function decode<T>(what: string, fn: () => T): T {
+/** Runs a protobuf decode; bytes that are not the message they claim to be become a WireDecodeError. */
+export function decode<T>(what: string, fn: () => T): T {
   try {
     return fn();
   } catch (err) {

@@ -4,7 +4,7 @@
  */
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { type EmbedChunk, EmbedChunkSchema, type EmbedRequest, EmbedRequestSchema } from "@switchyard/proto/embed";
-import { WireDecodeError } from "./chat-codec.ts";
+import { decode, WireDecodeError } from "./chat-codec.ts";
 
 export type { EmbedChunk, EmbedRequest };
 /** The oneof payload of a chunk, as plain init objects: `{ case: "vectors", value: { vectors } }`. */
@@ -20,14 +20,6 @@ export interface EmbedRequestFields {
   dimensions: number;
   deadlineUnixMs: number;
   streamSubject: string;
-}
-
-function decode<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new WireDecodeError(what, err);
-  }
 }
 
 export const encodeEmbedRequest = (fields: EmbedRequestFields): Uint8Array => toBinary(EmbedRequestSchema, create(EmbedRequestSchema, fields));

@@ -1,7 +1,7 @@
 /** @module Encodes and decodes the speech wire messages: the only place their protobuf bytes are made or read. */
 import { create, fromBinary, type MessageInitShape, toBinary } from "@bufbuild/protobuf";
 import { type AudioChunk, AudioChunkSchema, type SpeechRequest, SpeechRequestSchema } from "@switchyard/proto/speech";
-import { WireDecodeError } from "./chat-codec.ts";
+import { decode } from "./chat-codec.ts";
 
 export type { AudioChunk, SpeechRequest };
 export type AudioChunkKind = NonNullable<MessageInitShape<typeof AudioChunkSchema>["kind"]>;
@@ -13,14 +13,6 @@ export interface SpeechRequestFields {
   speed: number;
   deadlineUnixMs: number;
   streamSubject: string;
-}
-
-function decode<T>(what: string, fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    throw new WireDecodeError(what, err);
-  }
 }
 
 export const encodeSpeechRequest = (f: SpeechRequestFields): Uint8Array => toBinary(SpeechRequestSchema, create(SpeechRequestSchema, f));
