@@ -59,6 +59,19 @@ describe.skipIf(!process.env.TEST_DATABASE_URL).each([{ mode: "per-request" }, {
     expect((await edge.client.models.list()).data.map((m) => m.id)).toContain(MODEL);
   });
 
+  it("keeps that view live under steady traffic: requests back to back for longer than the ttl", async () => {
+    // Each per-request gateway hands its view to the next; aged from when it was handed on
+    // rather than from when it was read, it outlived the statuses in it and the pool looked empty.
+    const until = Date.now() + 3_500;
+    let requests = 0;
+    while (Date.now() < until) {
+      const models = (await (await fetch(`${edge.url}/v1/models`)).json()) as { data: Array<{ id: string }> };
+      expect(models.data.map((m) => m.id)).toContain(MODEL);
+      requests += 1;
+    }
+    expect(requests).toBeGreaterThan(20);
+  });
+
   it("keeps a conversation through Neon: history upstream, turns stored", async () => {
     const created = await fetch(`${edge.url}/v1/conversations`, { method: "POST", headers: { "content-type": "application/json" }, body: "{}" });
     expect(created.status).toBe(201);

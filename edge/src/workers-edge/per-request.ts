@@ -23,19 +23,31 @@ const STATUS_CACHE_MS = 1_000;
 /** Per-isolate state, kept to plain data: never a connection, a pool or a timer. */
 export class IsolateState {
   statuses: WorkerStatus[] | undefined;
-  at = 0;
+  /** When the kept view was read from the workers bucket (not when a request last handed it back). */
+  readAt = 0;
   /** Open mode and checked keys, as a Node gateway remembers them (1 s and 5 s). */
   readonly access = new AccessCache();
   /** The response cache's LRU (answers are data too). */
   readonly cacheMemory = new CacheMemory();
 
-  cached(now = Date.now()): WorkerStatus[] | undefined {
-    return this.statuses && now - this.at < STATUS_CACHE_MS ? this.statuses : undefined;
+  /**
+   * The view to start from, or undefined to read the bucket. An empty view is never reused: a
+   * worker that has just started must be found by the next request, not a second later.
+   */
+  cached(now = Date.now()): { statuses: WorkerStatus[]; readAt: number } | undefined {
+    if (!this.statuses?.length || now - this.readAt >= STATUS_CACHE_MS) return undefined;
+    return { statuses: this.statuses, readAt: this.readAt };
   }
 
-  keep(statuses: WorkerStatus[]): void {
+  /**
+   * Keeps a request's view, aged from its bucket read. Aging it from the request's end instead
+   * let a steady run of requests hand the same view on for ever: its statuses passed the ttl,
+   * the pool looked empty, and every local request failed until traffic paused.
+   */
+  keep(statuses: WorkerStatus[], readAt: number): void {
+    if (readAt < this.readAt) return;
     this.statuses = statuses;
-    this.at = Date.now();
+    this.readAt = readAt;
   }
 }
 
@@ -49,10 +61,12 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
   await within(bus.ready(), config.acceptTimeoutMs);
   const store = openNeonStore(config.databaseUrl);
   const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
-  if (bus.isConnected()) await registry.snapshot(isolate.cached());
+  const cached = isolate.cached();
+  const readAt = cached?.readAt ?? Date.now();
+  if (bus.isConnected()) await registry.snapshot(cached?.statuses);
   const gateway = createGateway({ config, bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry, perRequest: true, accessCache: isolate.access, cacheMemory: isolate.cacheMemory });
   const close = async () => {
-    if (bus.isConnected()) isolate.keep(registry.workers());
+    if (bus.isConnected()) isolate.keep(registry.workers(), readAt);
     await gateway.stop();
     await store.close();
     await bus.close();
@@ -64,5 +78,5 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
     ctx.waitUntil(close());
     throw err;
   }
-  return closeAfterBody(response, ctx, close).response;
+  return closeAfterBody(response, ctx, close, config.sendTimeoutMs).response;
 }
