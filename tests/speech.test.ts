@@ -32,7 +32,9 @@ const post = (url: string, body: Record<string, unknown>, signal?: AbortSignal) 
 describe.each(localKinds().filter((k) => k === "in-process" || k === "workers"))("speech on %s", (kind) => {
   let stack: LocalTarget;
   beforeAll(async () => {
-    stack = await startLocalTarget(kind, {});
+    // Workers: a chunk the client has not taken in 250 ms ends the stream (relay-body.ts), as
+    // a disconnect workerd never reports would otherwise let the synthesis run on.
+    stack = await startLocalTarget(kind, { SEND_TIMEOUT_MS: "250" });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -112,6 +114,21 @@ describe.each(localKinds().filter((k) => k === "in-process" || k === "workers"))
     await waitUntil(async () => (await stack.speech()).active === 0, 2_000);
     expect((await stack.speech()).cancelled).toBe(cancelledBefore + 1);
   });
+
+  // The send timeout is the Workers relay's, for the disconnects workerd does not report.
+  if (kind === "workers") {
+    it("stops synthesis for a client that stays connected but stops reading (SEND_TIMEOUT_MS)", async () => {
+      const { cancelled: cancelledBefore } = await stack.speech();
+      const res = await post(stack.url, { input: "hello world. ".repeat(300), response_format: "pcm", speed: 0.25 });
+      const reader = res.body!.getReader();
+      await reader.read();
+      // Nothing more is read and the connection stays open: the runtime's write blocks once the
+      // socket buffers are full, and no chunk is taken for the send timeout.
+      await waitUntil(async () => (await stack.speech()).active === 0, 2_000);
+      expect((await stack.speech()).cancelled).toBe(cancelledBefore + 1);
+      await reader.cancel();
+    });
+  }
 });
 
 describe("a tts-node dying mid-stream", () => {
@@ -155,5 +172,13 @@ describe("a tts-node dying mid-stream", () => {
     expect(next.status).toBe(200);
     expect(next.headers.get("x-switchyard-worker")).toBe(survivor.workerId);
     expect(parseWav(new Uint8Array(await next.arrayBuffer())).samples).toBeGreaterThan(0);
+  });
+
+  it("answers 503 in OpenAI's shape for an OpenAI voice name once every tts-node is gone", async () => {
+    for (const w of workers) await stopChild(w.child);
+    await waitFor(() => !gw.gateway.registry.workers().some((w) => w.kind === "tts"), 8_000, 50);
+    const res = await post(gw.url, { input: "anyone there?", response_format: "wav" });
+    expect(res.status).toBe(503);
+    expect(((await res.json()) as { error: { code: string; message: string } }).error).toMatchObject({ code: "no_worker_available", message: expect.stringContaining("alloy") });
   });
 });

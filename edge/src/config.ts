@@ -2,6 +2,9 @@
 import { z } from "zod";
 import { DISPATCH_MODES } from "./pool/pick-worker.ts";
 
+/** SEND_TIMEOUT_MS, also read alone by the hub design's front Worker (it parses no other setting). */
+export const sendTimeoutMsSchema = z.coerce.number().int().min(0).default(60_000);
+
 export const GatewayConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),
   host: z.string().default("127.0.0.1"),
@@ -23,6 +26,11 @@ export const GatewayConfigSchema = z.object({
   requestTimeoutMs: z.coerce.number().int().positive().default(600_000),
   /** How long a worker may take to accept a request. */
   acceptTimeoutMs: z.coerce.number().int().positive().default(5_000),
+  /**
+   * Workers only: how long one response chunk may wait for the client to take it before the
+   * client is taken for gone and the generation cancelled (nginx's send_timeout; 0: never).
+   */
+  sendTimeoutMs: sendTimeoutMsSchema,
   /** Silence from a worker mid-stream after which it is taken for dead. */
   workerIdleTimeoutMs: z.coerce.number().int().positive().default(5_000),
   /** Path of the routing config file (JSON); unset uses the built-in routes only. */
@@ -71,6 +79,7 @@ export function gatewayConfigFromEnv(env: Record<string, string | undefined>): G
     requestTimeoutMs: pick("REQUEST_TIMEOUT_MS"),
     acceptTimeoutMs: pick("ACCEPT_TIMEOUT_MS"),
     workerIdleTimeoutMs: pick("WORKER_IDLE_TIMEOUT_MS"),
+    sendTimeoutMs: pick("SEND_TIMEOUT_MS"),
     workerTtlMs: pick("SY_STATUS_TTL_MS"),
     configPath: pick("SWITCHYARD_CONFIG"),
     titleModel: pick("TITLE_MODEL"),

@@ -6,6 +6,7 @@
  * binding exists). docs/architecture.md compares the two.
  */
 import { createLogger } from "@switchyard/shared/log";
+import { sendTimeoutMsSchema } from "./config.ts";
 import { edgeSettings, type ExecutionContextLike, setupFailure, type WorkersEnv } from "./workers-edge/edge-env.ts";
 import { callHub } from "./workers-edge/hub-call.ts";
 import { IsolateState, servePerRequest } from "./workers-edge/per-request.ts";
@@ -19,7 +20,9 @@ export default {
   async fetch(request: Request, env: WorkersEnv, ctx: ExecutionContextLike): Promise<Response> {
     if (env.NATS_MODE === "hub" && env.NATS_HUB) {
       const shards = Math.max(1, Number(env.NATS_HUB_SHARDS ?? 1) || 1);
-      return callHub(request, env.NATS_HUB, shards, ctx);
+      // A bad value is refused by the hub's own settings check (config_error); here it is the default.
+      const sendTimeout = sendTimeoutMsSchema.safeParse(env.SEND_TIMEOUT_MS || undefined);
+      return callHub(request, env.NATS_HUB, shards, ctx, sendTimeout.success ? sendTimeout.data : sendTimeoutMsSchema.parse(undefined));
     }
     let settings: ReturnType<typeof edgeSettings>;
     try {

@@ -4,7 +4,7 @@
  */
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { Subjects } from "@switchyard/shared/bus/subjects";
-import { invalidRequest } from "@switchyard/shared/errors";
+import { invalidRequest, serviceUnavailable } from "@switchyard/shared/errors";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { type SpeechEvent, streamSpeech } from "@switchyard/shared/tts/speech-stream-client";
 
@@ -33,13 +33,20 @@ export class LocalSpeech {
     return this.registry.models("tts");
   }
 
-  /** Our voice id for what the client asked; a 400 naming the voices when there is none. */
+  /**
+   * Our voice id for what the client asked; a 400 naming the voices when there is none, and a
+   * 503 when an OpenAI voice name is asked while no tts-node serves any voice (no pool, not bad
+   * input: it was answered "Unknown voice 'alloy'. Available: alloy, …").
+   */
   resolveVoice(asked: string): string {
     const live = this.voices().map((v) => v.id);
     if (live.includes(asked) || this.registry.hasSeen(asked)) return asked;
     const mapped = this.voiceMap[asked];
     if (mapped) return mapped;
-    if (OPENAI_VOICES.includes(asked) && live[0]) return live[0];
+    if (OPENAI_VOICES.includes(asked)) {
+      if (live[0]) return live[0];
+      throw serviceUnavailable(`No speech worker is available for voice '${asked}'.`, "no_worker_available");
+    }
     throw invalidRequest(`Unknown voice '${asked}'. Available: ${[...live, ...OPENAI_VOICES].join(", ") || "none"}.`, "voice", "invalid_voice");
   }
 

@@ -42,9 +42,12 @@ export function edgeSettings(env: WorkersEnv): EdgeSettings {
   return { vars, config: { ...config, natsUrl: config.natsUrl, databaseUrl: config.databaseUrl }, secret, routeConfig };
 }
 
-/** The response as it is, with the per-request parts closed once its body is done (or cancelled). */
-export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>): RelayedBody {
-  return relayBody(response, () => ctx.waitUntil(close()));
+/**
+ * The response as it is, with the per-request parts closed once its body is done (or
+ * cancelled). `sendTimeoutMs` where this body goes to the client itself (relay-body.ts).
+ */
+export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>, sendTimeoutMs = 0): RelayedBody {
+  return relayBody(response, () => ctx.waitUntil(close()), sendTimeoutMs);
 }
 
 /** A setup failure (missing setting) answered in OpenAI's shape. */

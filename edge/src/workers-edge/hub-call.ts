@@ -15,7 +15,8 @@ export const HUB_CALL_HEADER = "x-switchyard-hub-call";
 export const HUB_PATH_PREFIX = "/__hub/";
 export const HUB_CANCEL_PATH = `${HUB_PATH_PREFIX}cancel`;
 
-export async function callHub(request: Request, hubs: DurableObjectNamespaceLike, shards: number, ctx: ExecutionContextLike): Promise<Response> {
+/** `sendTimeoutMs`: the client-facing relay's (relay-body.ts); the hub's own relay has none. */
+export async function callHub(request: Request, hubs: DurableObjectNamespaceLike, shards: number, ctx: ExecutionContextLike, sendTimeoutMs: number): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname.startsWith(HUB_PATH_PREFIX)) {
     const e = GatewayError.fromStatus(404, `Unknown path ${request.method} ${url.pathname}`, "not_found");
@@ -32,5 +33,5 @@ export async function callHub(request: Request, hubs: DurableObjectNamespaceLike
   };
   return relayBody(response, (cancelled) => {
     if (cancelled) ctx.waitUntil(cancelAtHub().catch(() => {}));
-  }).response;
+  }, sendTimeoutMs).response;
 }

@@ -4,6 +4,12 @@
  * to the worker). The pipe it replaces (TransformStream + pipeTo in waitUntil) noticed a
  * cancelled destination only on its next write, and under Miniflare with the CPU busy now and
  * then not at all: the generation ran to max_tokens for nobody.
+ *
+ * workerd does not always report a disconnect either: with its write of a chunk blocked on a
+ * client that stopped reading and then went away, neither request.signal nor this stream's
+ * cancel came (5 of 60 in a bare Worker under Miniflare; workerd issues #5611, #6832). So, as
+ * nginx's send_timeout does, a chunk the runtime has not taken within the send timeout means
+ * the client is gone: the inner body is cancelled (the worker stops) and the response cut.
  */
 
 export interface RelayedBody {
@@ -12,8 +18,11 @@ export interface RelayedBody {
   cancel(reason: string): void;
 }
 
-/** `onEnd(cancelled)` runs once: after the last chunk, an error, or a cancel. */
-export function relayBody(response: Response, onEnd: (cancelled: boolean) => void): RelayedBody {
+/**
+ * `onEnd(cancelled)` runs once: after the last chunk, an error, or a cancel. `sendTimeoutMs`
+ * (0: none) bounds how long one chunk may wait for the runtime to take the next.
+ */
+export function relayBody(response: Response, onEnd: (cancelled: boolean) => void, sendTimeoutMs = 0): RelayedBody {
   const inner = response.body;
   if (!inner) {
     onEnd(false);
@@ -22,7 +31,9 @@ export function relayBody(response: Response, onEnd: (cancelled: boolean) => voi
   const reader = inner.getReader();
   let ended = false;
   let controller: ReadableStreamDefaultController<Uint8Array> | undefined;
+  let stalled: ReturnType<typeof setTimeout> | undefined;
   const end = (cancelled: boolean) => {
+    clearTimeout(stalled);
     if (ended) return;
     ended = true;
     onEnd(cancelled);
@@ -38,12 +49,16 @@ export function relayBody(response: Response, onEnd: (cancelled: boolean) => voi
         controller = c;
       },
       async pull(c) {
+        clearTimeout(stalled);
         try {
           const { done, value } = await reader.read();
           if (done) {
             c.close();
             end(false);
-          } else c.enqueue(value);
+          } else {
+            c.enqueue(value);
+            if (sendTimeoutMs > 0) stalled = setTimeout(() => relayed.cancel(`the client took no data for ${sendTimeoutMs} ms`), sendTimeoutMs);
+          }
         } catch (err) {
           c.error(err);
           end(false);
@@ -53,7 +68,7 @@ export function relayBody(response: Response, onEnd: (cancelled: boolean) => voi
     },
     { highWaterMark: 0 },
   );
-  return {
+  const relayed: RelayedBody = {
     response: new Response(body, response),
     cancel(reason) {
       if (ended) return;
@@ -65,4 +80,5 @@ export function relayBody(response: Response, onEnd: (cancelled: boolean) => voi
       }
     },
   };
+  return relayed;
 }
