@@ -61,7 +61,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   console.log(
     `  POST ${CHAT_PATH} model ${MODEL}: ${opts.connections} connections, ${opts.warmup} s warm-up per mode and target, ` +
       `modes ${opts.modes.join(", ")}, ${opts.chunks} content chunks per stream, gateway log ${opts.gatewayLog ? "on (to a temp file)" : "off"}, ` +
-      `store ${opts.store === "memory" ? "PGlite in memory" : "PGlite in a temp folder"}, upstream delay ${opts.upstreamDelayMs} ms`,
+      `store ${opts.store === "memory" ? "PGlite in memory" : opts.store === "disk" ? "PGlite in a temp folder" : "a Postgres server"}, upstream delay ${opts.upstreamDelayMs} ms`,
   );
   console.log(
     `  parts: ${[

@@ -13,6 +13,9 @@ export type Mode = (typeof MODES)[number];
 export const PARTS = ["proxy", "auth", "cache", "memory"] as const;
 export type Part = (typeof PARTS)[number];
 
+export type PostgresUrl = `postgres://${string}` | `postgresql://${string}`;
+export const isPostgresUrl = (s: string): s is PostgresUrl => s.startsWith("postgres://") || s.startsWith("postgresql://");
+
 export interface ProxyBenchOptions {
   /** The comparisons to run, in this order. */
   parts: Part[];
@@ -33,8 +36,11 @@ export interface ProxyBenchOptions {
   settleMs: number;
   /** The gateway's request log: its real line logger (to a temp file), or a silent one. */
   gatewayLog: boolean;
-  /** The gateway's store (usage rows, keys): PGlite in a temp folder, as `npm run edge` keeps it, or in memory. */
-  store: "disk" | "memory";
+  /**
+   * The gateway's store (usage rows, keys): PGlite in a temp folder, as `npm run edge` keeps it,
+   * in memory, or a Postgres server's URL (DATABASE_URL, as a deployed gateway has it).
+   */
+  store: "disk" | "memory" | PostgresUrl;
   /** The fake upstream waits this long before it answers, to see the overhead against a slower provider. */
   upstreamDelayMs: number;
   /**
@@ -83,7 +89,9 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
   --probe-duration S   seconds per target and mode at 1 connection, 0 = skip (BENCH_PROXY_PROBE_DURATION, default 2)
   --settle-ms N        pause between runs (BENCH_PROXY_SETTLE_MS, default 500)
   --gateway-log on|off the gateway's request log, written to a temp file (BENCH_PROXY_GATEWAY_LOG, default on)
-  --store disk|memory  the gateway's PGlite store: in a temp folder, or in memory (BENCH_PROXY_STORE, default disk)
+  --store disk|memory|postgres://…
+                       the gateway's store: PGlite in a temp folder or in memory, or that Postgres server
+                       (DATABASE_URL, no PGlite in the process) (BENCH_PROXY_STORE, default disk)
   --upstream-delay-ms N  the fake upstream waits N ms before answering (BENCH_PROXY_UPSTREAM_DELAY_MS, default 0)
   --pin                gateway on the last core, load generator and upstream on the others,
                        direct runs included (taskset; BENCH_PROXY_PIN=1)
@@ -128,7 +136,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
   const log = values["gateway-log"] ?? env.BENCH_PROXY_GATEWAY_LOG ?? "on";
   if (log !== "on" && log !== "off") throw new Error(`gateway-log must be on or off, got ${log}`);
   const store = values.store ?? env.BENCH_PROXY_STORE ?? "disk";
-  if (store !== "disk" && store !== "memory") throw new Error(`store must be disk or memory, got ${store}`);
+  if (store !== "disk" && store !== "memory" && !isPostgresUrl(store)) throw new Error(`store must be disk, memory or a postgres:// URL, got ${store}`);
   return {
     // Always in the order of PARTS, however they were listed.
     parts: PARTS.filter((p) => parts.includes(p)),

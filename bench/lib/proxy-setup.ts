@@ -4,7 +4,7 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
-import type { ProxyBenchOptions } from "./proxy-options.ts";
+import { isPostgresUrl, type ProxyBenchOptions } from "./proxy-options.ts";
 
 /** Gateway settings in this shell that would change what is measured, or write to a real database. */
 const GATEWAY_SETTINGS = new Set([
@@ -38,6 +38,8 @@ export function gatewayEnv(opts: ProxyBenchOptions, upstreamUrl: string, dataDir
     HOST: "127.0.0.1",
     PORT: "0",
     SWITCHYARD_DATA_DIR: opts.store === "memory" ? "memory" : dataDir,
+    // A Postgres server wants the secret set (gateways on one database share it).
+    ...(isPostgresUrl(opts.store) ? { DATABASE_URL: opts.store, SWITCHYARD_SECRET: "bench-proxy-secret-0123456789" } : {}),
     // A failed upstream call must show up as an error here, not hide in a retry.
     UPSTREAM_MAX_RETRIES: "0",
     BENCH_GATEWAY_LOG: opts.gatewayLog ? "on" : "off",
