@@ -1,6 +1,6 @@
 import { createParser, type EventSourceMessage } from "eventsource-parser";
 import { describe, expect, it } from "vitest";
-import { type SseEvent, SseDecoder } from "./sse-decoder.ts";
+import { concatBytes, type SseEvent, SseDecoder } from "./sse-decoder.ts";
 
 /** A small deterministic PRNG, so a failing seed can be replayed. */
 function rng(seed: number) {
@@ -37,9 +37,10 @@ function decodeSplit(bytes: Uint8Array, cuts: number[]): SseEvent[] {
   const out: SseEvent[] = [];
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
-    // A fresh buffer per read, zeroed after: kept bytes must not be views of it.
+    // A fresh buffer per read, zeroed after: what the decoder keeps must not be a view of it.
+    // (An event it returns may be one: its bytes are taken before the buffer is reused.)
     const chunk = bytes.slice(at, cut);
-    out.push(...decoder.push(chunk));
+    out.push(...decoder.push(chunk).map((e) => ({ ...e, raw: e.raw.slice() })));
     chunk.fill(0);
     at = cut;
   }
@@ -82,6 +83,17 @@ describe("SseDecoder", () => {
       { event: undefined, data: "two", id: undefined },
     ]);
     expect(new TextDecoder().decode(events[0]!.raw)).toBe("data: 🚀é\r\n\r\n");
+  });
+
+  it("hands the events of one read back as views of it, and joins them without a copy", () => {
+    const chunk = new TextEncoder().encode('data: {"a":1}\n\ndata: {"b":2}\r\n\r\n: note\n');
+    const events = new SseDecoder().push(chunk);
+    expect(events.map((e) => e.raw.buffer === chunk.buffer)).toEqual([true, true]);
+    const joined = concatBytes(events.map((e) => e.raw));
+    expect(joined.buffer).toBe(chunk.buffer);
+    expect(new TextDecoder().decode(joined)).toBe('data: {"a":1}\n\ndata: {"b":2}\r\n\r\n');
+    // Pieces of different buffers are copied.
+    expect(new TextDecoder().decode(concatBytes([chunk.subarray(0, 4), new TextEncoder().encode("!")]))).toBe("data!");
   });
 
   it("takes many events in one read, and drops an event the stream ends inside", () => {
