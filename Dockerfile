@@ -23,5 +23,13 @@ WORKDIR /app
 ENV LLAMA_GPU=cuda
 CMD ["npm", "run", "gpu-node", "--", "--models", "/models"]
 
-# The default target: what `docker build .` gives.
+# The gateway compiled ahead (npm run build:node): plain node runs it, without tsx's loader
+# (~60 MB less resident memory). The build needs the dev dependencies (esbuild); the image does not.
+FROM base AS build
+RUN npm install --no-audit --no-fund && npm run build:node
+
+# The default target: what `docker build .` gives. The gateway runs its build; gpu-node and
+# tts-node run from source (`npm run gpu-node`, `npm run tts-node`).
 FROM base
+COPY --from=build /app/dist/node dist/node
+CMD ["node", "dist/node/edge.mjs"]

@@ -30,7 +30,7 @@ import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
 import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
 import { MODE_TITLES, printComparison, printCorrectness, printCpu, printElsewhere, printProbe, type Target } from "./lib/proxy-report.ts";
 import { type Bench, CHAT_PATH, type MeasuredWindow, runPart, urlOf, writeWindow } from "./lib/proxy-run.ts";
-import { gatewayEnv, logTail, pinCores } from "./lib/proxy-setup.ts";
+import { buildGateway, gatewayEntry, gatewayEnv, logTail, pinCores } from "./lib/proxy-setup.ts";
 
 const TARGETS: readonly Target[] = ["direct", "gateway"];
 
@@ -84,6 +84,10 @@ async function main(cleanups: Cleanups): Promise<number> {
             : "."),
   );
   console.log(`  "elsewhere": share of the machine's CPU used outside these processes during a run (other work, interrupts)`);
+  if (opts.built) {
+    await buildGateway();
+    console.log(`  gateway: built ahead (${gatewayEntry(opts)}), run under plain node`);
+  }
 
   let cpuProfDir: string | undefined;
   if (opts.cpuProf) {
@@ -110,7 +114,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   const starting = [
     startChildService({
       name: "gateway",
-      entry: "bench/lib/proxy-gateway.ts",
+      entry: gatewayEntry(opts),
       env: gatewayEnv(opts, upstream.url, join(tmp, "data")),
       // Opening the store (PGlite, migrations) takes a while on a small machine.
       timeoutMs: 60_000,
@@ -122,7 +126,7 @@ async function main(cleanups: Cleanups): Promise<number> {
       ? [
           startChildService({
             name: "gateway (auth on)",
-            entry: "bench/lib/proxy-gateway.ts",
+            entry: gatewayEntry(opts),
             env: { ...gatewayEnv(opts, upstream.url, join(tmp, "data-auth")), BENCH_AUTH: "1" },
             timeoutMs: 60_000,
             stdoutFile: authLog,

@@ -58,7 +58,9 @@ export async function startChildService(opts: {
   const out = opts.stdoutFile ? openSync(opts.stdoutFile, "w") : "ignore";
   let child: ChildProcess;
   try {
-    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), "--import", "tsx", opts.entry];
+    // A built .mjs runs under plain node; TypeScript through tsx's loader.
+    const loader = opts.entry.endsWith(".mjs") ? [] : ["--import", "tsx"];
+    const [command, ...args] = [...(opts.wrapper ?? []), process.execPath, ...(opts.nodeArgs ?? []), ...loader, opts.entry];
     child = spawn(command!, args, {
       cwd: REPO_ROOT,
       env: opts.env,

@@ -12,7 +12,7 @@ import { sumProcTimes } from "./cpu.ts";
 import { requestBody } from "./proxy-fixture.ts";
 import { f0, f3, mark, type ProxyRun } from "./proxy-report.ts";
 import { type Bench, CHAT_PATH, measure } from "./proxy-run.ts";
-import { gatewayEnv } from "./proxy-setup.ts";
+import { gatewayEntry, gatewayEnv } from "./proxy-setup.ts";
 
 export const CACHE_PROCESS = "gateway (cache)";
 const HIT_CPU_GOAL_US = 300;
@@ -22,7 +22,7 @@ export async function startCacheGateway(b: Bench, cleanups: Cleanups, tmp: strin
   await writeFile(config, JSON.stringify({ cache: { ttlSeconds: 3600 } }));
   const gateway = await startChildService({
     name: CACHE_PROCESS,
-    entry: "bench/lib/proxy-gateway.ts",
+    entry: gatewayEntry(b.opts),
     env: { ...gatewayEnv(b.opts, upstreamUrl, join(tmp, "data-cache")), SWITCHYARD_CONFIG: config },
     timeoutMs: 60_000,
   });

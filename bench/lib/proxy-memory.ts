@@ -13,7 +13,7 @@ import type { Cleanups } from "./cleanups.ts";
 import { requestBody } from "./proxy-fixture.ts";
 import type { ProxyBenchOptions } from "./proxy-options.ts";
 import { CHAT_PATH } from "./proxy-run.ts";
-import { gatewayEnv } from "./proxy-setup.ts";
+import { gatewayEntry, gatewayEnv } from "./proxy-setup.ts";
 
 /** Goals of the issue: RSS with the streams open, and how close to idle it comes back. */
 const PEAK_GOAL_MB = 150;
@@ -94,7 +94,7 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
   cleanups.add("slow upstream", () => upstream.stop());
   const gateway = await startChildService({
     name: "gateway (memory)",
-    entry: "bench/lib/proxy-gateway.ts",
+    entry: gatewayEntry(opts),
     env: gatewayEnv(opts, upstream.url, join(tmp, "data-memory")),
     // Only for the live-heap figure at the end, after every RSS reading.
     nodeArgs: ["--expose-gc"],

@@ -49,6 +49,8 @@ export interface ProxyBenchOptions {
    * is its CPU time.
    */
   pin: boolean;
+  /** The gateway from its Node build (scripts/build-node.ts, plain node) instead of its source under tsx. */
+  built: boolean;
   /** Seconds per measured run of the auth comparison. */
   authDuration: number;
   /** Rounds of the auth comparison; each runs auth off and on back to back per mode, in alternating order. */
@@ -93,6 +95,8 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                        the gateway's store: PGlite in a temp folder or in memory, or that Postgres server
                        (DATABASE_URL, no PGlite in the process) (BENCH_PROXY_STORE, default disk)
   --upstream-delay-ms N  the fake upstream waits N ms before answering (BENCH_PROXY_UPSTREAM_DELAY_MS, default 0)
+  --built              run the gateway compiled ahead (npm run build:node's bundler), under plain node
+                       without tsx, as a production gateway runs (BENCH_PROXY_BUILT=1)
   --pin                gateway on the last core, load generator and upstream on the others,
                        direct runs included (taskset; BENCH_PROXY_PIN=1)
   --cpu-prof DIR       CPU-profile the gateway processes into DIR (BENCH_PROXY_CPU_PROF); read it with
@@ -117,6 +121,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
       "gateway-log": { type: "string" },
       "cpu-prof": { type: "string" },
       pin: { type: "boolean" },
+      built: { type: "boolean" },
       store: { type: "string" },
       "upstream-delay-ms": { type: "string" },
       streams: { type: "string" },
@@ -152,6 +157,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     store,
     upstreamDelayMs: int("upstream-delay-ms", values["upstream-delay-ms"] ?? env.BENCH_PROXY_UPSTREAM_DELAY_MS, 0, 0),
     pin: values.pin ?? ["1", "true", "on"].includes(env.BENCH_PROXY_PIN ?? ""),
+    built: values.built ?? ["1", "true", "on"].includes(env.BENCH_PROXY_BUILT ?? ""),
     authDuration: int("auth-duration", values["auth-duration"] ?? env.BENCH_PROXY_AUTH_DURATION, 4, 1),
     authRounds: int("auth-rounds", values["auth-rounds"] ?? env.BENCH_PROXY_AUTH_ROUNDS, 2, 1),
     cpuProf: values["cpu-prof"] ?? env.BENCH_PROXY_CPU_PROF,

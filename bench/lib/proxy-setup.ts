@@ -4,6 +4,9 @@
  */
 import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildNode } from "../../scripts/build-node.ts";
 import { isPostgresUrl, type ProxyBenchOptions } from "./proxy-options.ts";
 
 /** Gateway settings in this shell that would change what is measured, or write to a real database. */
@@ -21,6 +24,18 @@ const GATEWAY_SETTINGS = new Set([
   "UPSTREAM_TIMEOUT_MS",
   "SY_SUBJECT_PREFIX",
 ]);
+
+const GATEWAY_SOURCE = "bench/lib/proxy-gateway.ts";
+/** Inside the repository (dist/ is ignored), so the bundle's npm packages resolve. */
+const GATEWAY_BUILT_DIR = "dist/bench";
+
+/** The gateway child's entry: its source (tsx), or with --built its bundle (plain node). */
+export const gatewayEntry = (opts: ProxyBenchOptions): string => (opts.built ? `${GATEWAY_BUILT_DIR}/proxy-gateway.mjs` : GATEWAY_SOURCE);
+
+/** For --built: the gateway entry compiled as `npm run build:node` compiles the real one. */
+export async function buildGateway(): Promise<void> {
+  await buildNode(join(fileURLToPath(new URL("../../", import.meta.url)), GATEWAY_BUILT_DIR), { "proxy-gateway": GATEWAY_SOURCE });
+}
 
 /**
  * The gateway child's environment: this shell's without gateway settings, so it runs on
