@@ -3,7 +3,8 @@ import { z } from "zod";
 import { DISPATCH_MODES } from "./pool/pick-worker.ts";
 
 /** SEND_TIMEOUT_MS, also read alone by the hub design's front Worker (it parses no other setting). */
-export const sendTimeoutMsSchema = z.coerce.number().int().min(0).default(60_000);
+export const DEFAULT_SEND_TIMEOUT_MS = 60_000;
+export const sendTimeoutMsSchema = z.coerce.number().int().min(0).default(DEFAULT_SEND_TIMEOUT_MS);
 
 export const GatewayConfigSchema = z.object({
   port: z.coerce.number().int().min(0).max(65535).default(8787),

@@ -6,7 +6,7 @@
  * binding exists). docs/architecture.md compares the two.
  */
 import { createLogger } from "@switchyard/shared/log";
-import { sendTimeoutMsSchema } from "./config.ts";
+import { DEFAULT_SEND_TIMEOUT_MS, sendTimeoutMsSchema } from "./config.ts";
 import { edgeSettings, type ExecutionContextLike, setupFailure, type WorkersEnv } from "./workers-edge/edge-env.ts";
 import { callHub } from "./workers-edge/hub-call.ts";
 import { IsolateState, servePerRequest } from "./workers-edge/per-request.ts";
@@ -22,7 +22,7 @@ export default {
       const shards = Math.max(1, Number(env.NATS_HUB_SHARDS ?? 1) || 1);
       // A bad value is refused by the hub's own settings check (config_error); here it is the default.
       const sendTimeout = sendTimeoutMsSchema.safeParse(env.SEND_TIMEOUT_MS || undefined);
-      return callHub(request, env.NATS_HUB, shards, ctx, sendTimeout.success ? sendTimeout.data : sendTimeoutMsSchema.parse(undefined));
+      return callHub(request, env.NATS_HUB, shards, ctx, sendTimeout.success ? sendTimeout.data : DEFAULT_SEND_TIMEOUT_MS);
     }
     let settings: ReturnType<typeof edgeSettings>;
     try {
