@@ -164,6 +164,9 @@ describe("the chat page on the embedded stack", () => {
     await stack.gateway.deps.writes.drain(2_000);
     const stored = (await (await fetch(`${stack.url}/v1/conversations/${conversationOf(page)}`)).json()) as { messages: unknown[] };
     expect(stored.messages).toHaveLength(2);
+    // The page titles the conversation after its first answer, through the same fake: that call
+    // must be over (the title shown) before the broken stream is queued, or it takes it.
+    await page.locator(`li[data-conversation="${conversationOf(page)}"] button.conv`, { hasText: FAKE_REPLY }).waitFor();
 
     fakes.openai.enqueue({ kind: "sse", events: openaiStreamEvents(CLOUD, ["Half ", "a ", "reply"]).slice(0, 3), endAbruptly: true });
     await send(page, "Break please");
