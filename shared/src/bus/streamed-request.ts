@@ -9,15 +9,37 @@ import { encodeCancel } from "../codec/chat-codec.ts";
 import { GatewayError, gatewayTimeout, payloadTooLarge, serviceUnavailable } from "../errors.ts";
 import { AsyncQueue, TIMEOUT } from "../llm/async-queue.ts";
 import type { Bus } from "./bus.ts";
+import type { Subjects } from "./subjects.ts";
 import { BusNoRespondersError, BusPayloadTooLargeError, BusTimeoutError, BusUnavailableError } from "./errors.ts";
 
-/** What a caller of any streamed protocol (chat, speech) sets. */
+/** What a caller of any streamed protocol (chat, embeddings, speech) sets. */
 export interface StreamCallOptions {
   /** How long a worker may take to accept the request. */
   acceptTimeoutMs: number;
   /** Longest silence (no data, no heartbeat) before the worker is taken for dead. */
   idleTimeoutMs: number;
   signal?: AbortSignal | undefined;
+  /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
+  mapAcceptError?: ((err: GatewayError) => GatewayError) | undefined;
+}
+
+/** A call to a model's workers (chat, embeddings). */
+export interface ModelCallOptions extends StreamCallOptions {
+  /** Where the request goes: a chosen worker's own subject; default the model's queue group. */
+  subject?: string;
+}
+
+/** The options every protocol's client fills the same way from its request and its caller's options. */
+export function callOptions(subjects: Subjects, request: { requestId: string; deadlineUnixMs: number }, options: StreamCallOptions) {
+  return {
+    cancelSubject: subjects.cancel(request.requestId),
+    requestId: request.requestId,
+    acceptTimeoutMs: options.acceptTimeoutMs,
+    idleTimeoutMs: options.idleTimeoutMs,
+    deadlineUnixMs: request.deadlineUnixMs,
+    signal: options.signal,
+    mapAcceptError: options.mapAcceptError,
+  };
 }
 
 /** What every protocol's chunk has: a sequence number and a oneof with these common cases. */

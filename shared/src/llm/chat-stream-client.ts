@@ -3,39 +3,25 @@
  * turned into ChatEvents (tokens that arrived together merged into one event).
  */
 import type { Bus } from "../bus/bus.ts";
-import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
+import { callOptions, type ModelCallOptions, streamedRequest } from "../bus/streamed-request.ts";
 import type { Subjects } from "../bus/subjects.ts";
 import { type ChatRequestFields, decodeChatChunk, encodeChatRequest } from "../codec/chat-codec.ts";
-import type { GatewayError } from "../errors.ts";
 import type { ChatEvent, FinishReason } from "./chat-events.ts";
 
 const finishReason = (reason: string): FinishReason => (reason === "length" || reason === "tool_calls" ? reason : "stop");
-
-export interface ChatStreamOptions extends StreamCallOptions {
-  /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
-  mapAcceptError?: (err: GatewayError) => GatewayError;
-  /** Where the request goes: a chosen worker's own subject; default the model's queue group. */
-  subject?: string;
-}
 
 export async function* streamChat(
   bus: Bus,
   subjects: Subjects,
   request: Omit<ChatRequestFields, "streamSubject">,
-  options: ChatStreamOptions,
+  options: ModelCallOptions,
 ): AsyncGenerator<ChatEvent, void, undefined> {
   const batches = streamedRequest(bus, {
+    ...callOptions(subjects, request, options),
     subject: options.subject ?? subjects.chat(request.model),
-    cancelSubject: subjects.cancel(request.requestId),
-    requestId: request.requestId,
     encode: (streamSubject) => encodeChatRequest({ ...request, streamSubject }),
     decode: decodeChatChunk,
     what: `model '${request.model}'`,
-    acceptTimeoutMs: options.acceptTimeoutMs,
-    idleTimeoutMs: options.idleTimeoutMs,
-    deadlineUnixMs: request.deadlineUnixMs,
-    signal: options.signal,
-    mapAcceptError: options.mapAcceptError,
   });
   // The worker's accepted reply (chunk 0) only reserves a slot; the gateway's `accepted` event
   // waits for `started` (model loaded, prompt checked), so errors before it keep their status.

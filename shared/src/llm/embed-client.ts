@@ -4,17 +4,10 @@
  * of the wrong length is a protocol error rather than a silent hole in the answer.
  */
 import type { Bus } from "../bus/bus.ts";
-import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
+import { callOptions, type ModelCallOptions, streamedRequest } from "../bus/streamed-request.ts";
 import type { Subjects } from "../bus/subjects.ts";
 import { decodeEmbedChunk, type EmbedRequestFields, encodeEmbedRequest } from "../codec/embed-codec.ts";
 import { GatewayError } from "../errors.ts";
-
-export interface EmbedOptions extends StreamCallOptions {
-  /** Lets the caller refine errors raised before acceptance (e.g. 503 → 404 for unknown models). */
-  mapAcceptError?: (err: GatewayError) => GatewayError;
-  /** Where the request goes: a chosen worker's own subject; default the model's queue group. */
-  subject?: string;
-}
 
 export interface LocalEmbeddings {
   workerId: string;
@@ -23,20 +16,14 @@ export interface LocalEmbeddings {
   promptTokens: number;
 }
 
-export async function requestEmbeddings(bus: Bus, subjects: Subjects, request: Omit<EmbedRequestFields, "streamSubject">, options: EmbedOptions): Promise<LocalEmbeddings> {
+export async function requestEmbeddings(bus: Bus, subjects: Subjects, request: Omit<EmbedRequestFields, "streamSubject">, options: ModelCallOptions): Promise<LocalEmbeddings> {
   const count = request.texts.length > 0 ? request.texts.length : request.tokenInputs.length;
   const batches = streamedRequest(bus, {
+    ...callOptions(subjects, request, options),
     subject: options.subject ?? subjects.embed(request.model),
-    cancelSubject: subjects.cancel(request.requestId),
-    requestId: request.requestId,
     encode: (streamSubject) => encodeEmbedRequest({ ...request, streamSubject }),
     decode: decodeEmbedChunk,
     what: `model '${request.model}'`,
-    acceptTimeoutMs: options.acceptTimeoutMs,
-    idleTimeoutMs: options.idleTimeoutMs,
-    deadlineUnixMs: request.deadlineUnixMs,
-    signal: options.signal,
-    mapAcceptError: options.mapAcceptError,
   });
   const vectors: Array<Uint8Array | undefined> = new Array(count);
   let workerId = "";

@@ -1,6 +1,6 @@
 /** @module Gateway side of the speech protocol: a SpeechRequest over the Bus, audio as it is synthesized. */
 import type { Bus } from "../bus/bus.ts";
-import { type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
+import { callOptions, type StreamCallOptions, streamedRequest } from "../bus/streamed-request.ts";
 import type { Subjects } from "../bus/subjects.ts";
 import { decodeAudioChunk, encodeSpeechRequest, type SpeechRequestFields } from "../codec/speech-codec.ts";
 
@@ -17,16 +17,11 @@ export async function* streamSpeech(
   options: StreamCallOptions,
 ): AsyncGenerator<SpeechEvent, void, undefined> {
   const batches = streamedRequest(bus, {
+    ...callOptions(subjects, request, options),
     subject: subjects.speak(request.voice),
-    cancelSubject: subjects.cancel(request.requestId),
-    requestId: request.requestId,
     encode: (streamSubject) => encodeSpeechRequest({ ...request, streamSubject }),
     decode: decodeAudioChunk,
     what: `voice '${request.voice}'`,
-    acceptTimeoutMs: options.acceptTimeoutMs,
-    idleTimeoutMs: options.idleTimeoutMs,
-    deadlineUnixMs: request.deadlineUnixMs,
-    signal: options.signal,
   });
   for await (const batch of batches) {
     for (const { kind } of batch) {
