@@ -61,7 +61,8 @@ async function main(cleanups: Cleanups): Promise<number> {
   console.log(
     `  POST ${CHAT_PATH} model ${MODEL}: ${opts.connections} connections, ${opts.warmup} s warm-up per mode and target, ` +
       `modes ${opts.modes.join(", ")}, ${opts.chunks} content chunks per stream, gateway log ${opts.gatewayLog ? "on (to a temp file)" : "off"}, ` +
-      `store ${opts.store === "memory" ? "PGlite in memory" : opts.store === "disk" ? "PGlite in a temp folder" : "a Postgres server"}, upstream delay ${opts.upstreamDelayMs} ms`,
+      `store ${opts.store === "memory" ? "PGlite in memory" : opts.store === "disk" ? "PGlite in a temp folder" : "a Postgres server"}, upstream delay ${opts.upstreamDelayMs} ms, ` +
+      `gateway node flags ${opts.gatewayNodeFlags.length > 0 ? opts.gatewayNodeFlags.join(" ") : "none"}`,
   );
   console.log(
     `  parts: ${[
@@ -120,7 +121,7 @@ async function main(cleanups: Cleanups): Promise<number> {
       timeoutMs: 60_000,
       stdoutFile: gatewayLog,
       wrapper: pinning?.gateway,
-      nodeArgs: profArgs("gateway"),
+      nodeArgs: [...opts.gatewayNodeFlags, ...profArgs("gateway")],
     }),
     ...(auth
       ? [
@@ -131,7 +132,7 @@ async function main(cleanups: Cleanups): Promise<number> {
             timeoutMs: 60_000,
             stdoutFile: authLog,
             wrapper: pinning?.gateway,
-            nodeArgs: profArgs("gateway-auth"),
+            nodeArgs: [...opts.gatewayNodeFlags, ...profArgs("gateway-auth")],
           }),
         ]
       : []),

@@ -25,6 +25,7 @@ export async function startCacheGateway(b: Bench, cleanups: Cleanups, tmp: strin
     entry: gatewayEntry(b.opts),
     env: { ...gatewayEnv(b.opts, upstreamUrl, join(tmp, "data-cache")), SWITCHYARD_CONFIG: config },
     timeoutMs: 60_000,
+    nodeArgs: b.opts.gatewayNodeFlags,
   });
   cleanups.add(CACHE_PROCESS, () => gateway.stop());
   b.urls.cache = `${gateway.url}${CHAT_PATH}`;

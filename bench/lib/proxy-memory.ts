@@ -97,7 +97,7 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
     entry: gatewayEntry(opts),
     env: gatewayEnv(opts, upstream.url, join(tmp, "data-memory")),
     // Only for the live-heap figure at the end, after every RSS reading.
-    nodeArgs: ["--expose-gc"],
+    nodeArgs: [...opts.gatewayNodeFlags, "--expose-gc"],
     timeoutMs: 60_000,
   });
   cleanups.add("gateway (memory)", () => gateway.stop());

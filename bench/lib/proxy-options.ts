@@ -51,6 +51,8 @@ export interface ProxyBenchOptions {
   pin: boolean;
   /** The gateway from its Node build (scripts/build-node.ts, plain node) instead of its source under tsx. */
   built: boolean;
+  /** Node/V8 flags the gateway processes start with (every part), as a deployment's launcher might set them. */
+  gatewayNodeFlags: string[];
   /** Seconds per measured run of the auth comparison. */
   authDuration: number;
   /** Rounds of the auth comparison; each runs auth off and on back to back per mode, in alternating order. */
@@ -97,6 +99,10 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
   --upstream-delay-ms N  the fake upstream waits N ms before answering (BENCH_PROXY_UPSTREAM_DELAY_MS, default 0)
   --built              run the gateway compiled ahead (npm run build:node's bundler), under plain node
                        without tsx, as a production gateway runs (BENCH_PROXY_BUILT=1)
+  --gateway-node-flags="F …"
+                       node/V8 flags for the gateway processes, space separated, to weigh a deployment's
+                       settings (BENCH_PROXY_GATEWAY_NODE_FLAGS, default none; e.g. --optimize-for-size:
+                       less memory for about twice the CPU)
   --pin                gateway on the last core, load generator and upstream on the others,
                        direct runs included (taskset; BENCH_PROXY_PIN=1)
   --cpu-prof DIR       CPU-profile the gateway processes into DIR (BENCH_PROXY_CPU_PROF); read it with
@@ -122,6 +128,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
       "cpu-prof": { type: "string" },
       pin: { type: "boolean" },
       built: { type: "boolean" },
+      "gateway-node-flags": { type: "string" },
       store: { type: "string" },
       "upstream-delay-ms": { type: "string" },
       streams: { type: "string" },
@@ -158,6 +165,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     upstreamDelayMs: int("upstream-delay-ms", values["upstream-delay-ms"] ?? env.BENCH_PROXY_UPSTREAM_DELAY_MS, 0, 0),
     pin: values.pin ?? ["1", "true", "on"].includes(env.BENCH_PROXY_PIN ?? ""),
     built: values.built ?? ["1", "true", "on"].includes(env.BENCH_PROXY_BUILT ?? ""),
+    gatewayNodeFlags: (values["gateway-node-flags"] ?? env.BENCH_PROXY_GATEWAY_NODE_FLAGS ?? "").split(/\s+/).filter((f) => f !== ""),
     authDuration: int("auth-duration", values["auth-duration"] ?? env.BENCH_PROXY_AUTH_DURATION, 4, 1),
     authRounds: int("auth-rounds", values["auth-rounds"] ?? env.BENCH_PROXY_AUTH_ROUNDS, 2, 1),
     cpuProf: values["cpu-prof"] ?? env.BENCH_PROXY_CPU_PROF,
