@@ -25,6 +25,7 @@ import { AUTH_PROCESS, printAuthComparison, printAuthCpu, printAuthProbe } from 
 import { checkSample } from "./lib/proxy-check.ts";
 import { memoryPart } from "./lib/proxy-memory.ts";
 import { cachePart, printCache, startCacheGateway } from "./lib/proxy-cache.ts";
+import { floorPart, printFloor, startFloor } from "./lib/proxy-floor.ts";
 import { measureTtfb, printTtfb } from "./lib/proxy-ttfb.ts";
 import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
 import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
@@ -53,6 +54,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   const opts = parsed;
   const proxy = opts.parts.includes("proxy");
   const auth = opts.parts.includes("auth");
+  const floor = opts.parts.includes("floor");
   const started = performance.now();
   const cores = availableParallelism();
   const pieces = replyPieces(opts.chunks);
@@ -67,6 +69,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   console.log(
     `  parts: ${[
       proxy ? `proxy (direct vs gateway, ${opts.rounds} rounds x ${opts.duration} s per mode and target)` : "",
+      floor ? `floor (a bare node:http proxy, ${opts.rounds} rounds x ${opts.duration} s per mode)` : "",
       auth ? `auth (gateway auth off vs on, ${opts.authRounds} rounds x ${opts.authDuration} s per mode and side)` : "",
     ]
       .filter((p) => p !== "")
@@ -101,7 +104,7 @@ async function main(cleanups: Cleanups): Promise<number> {
   cleanups.add("temp folder", () => rm(tmp, { recursive: true, force: true }));
   const memory = opts.parts.includes("memory");
   const cache = opts.parts.includes("cache");
-  if (!proxy && !auth && !cache) return (await memoryPart(opts, cleanups, tmp)) ? 0 : 1;
+  if (!proxy && !auth && !cache && !floor) return (await memoryPart(opts, cleanups, tmp)) ? 0 : 1;
   const gatewayLog = join(tmp, "gateway.log");
   const authLog = join(tmp, "gateway-auth.log");
   const upstream: ChildService = await startChildService({
@@ -182,6 +185,11 @@ async function main(cleanups: Cleanups): Promise<number> {
 
   const proxyWindow = proxy ? await proxyPart(b) : undefined;
   const ttfb = proxy && opts.modes.includes("stream") ? await measureTtfb(urlOf(b, "direct"), urlOf(b, "gateway"), 300) : undefined;
+  if (floor) {
+    await startFloor(b, cleanups, upstream.url);
+    for (const mode of opts.modes) console.log(`  ${mode.padEnd(6)} floor    ${await sample(mode, "floor", "before the load")}`);
+    await floorPart(b);
+  }
   if (cache) {
     await startCacheGateway(b, cleanups, tmp, upstream.url);
     await cachePart(b);
@@ -206,6 +214,7 @@ async function main(cleanups: Cleanups): Promise<number> {
     printProbe(b.runs, opts.modes, opts.probeDuration);
     if (ttfb) printTtfb(ttfb);
   }
+  if (floor) printFloor(b.runs, opts.modes);
   if (cache) printCache(b.runs, b);
   if (auth) {
     printAuthComparison(b.runs, opts.modes, opts.connections, opts.authDuration);

@@ -6,11 +6,12 @@ export const MODES = ["json", "stream"] as const;
 export type Mode = (typeof MODES)[number];
 
 /**
- * What a run measures: "proxy" = direct vs through the gateway; "auth" = the gateway with auth
+ * What a run measures: "proxy" = direct vs through the gateway; "floor" = direct vs a bare
+ * node:http proxy, the least any Node proxy costs; "auth" = the gateway with auth
  * off vs on; "cache" = a gateway answering every request from its response cache; "memory" = a
  * fresh gateway's RSS with many slow streams open (and a soak).
  */
-export const PARTS = ["proxy", "auth", "cache", "memory"] as const;
+export const PARTS = ["proxy", "floor", "auth", "cache", "memory"] as const;
 export type Part = (typeof PARTS)[number];
 
 export type PostgresUrl = `postgres://${string}` | `postgresql://${string}`;
@@ -70,6 +71,9 @@ export interface ProxyBenchOptions {
 export const PROXY_USAGE = `npm run bench:proxy -- [options]
   --only LIST          comma list of what to run (BENCH_PROXY_ONLY, default ${PARTS.join(",")}):
                          proxy: direct to the fake upstream vs through the gateway (open mode, no keys)
+                         floor: the same load through a bare node:http proxy (no parsing, auth or
+                                accounting): the ratio and CPU no Node proxy beats here, and the
+                                gateway's share of it
                          auth:  the gateway with auth off (open mode) vs a second one with auth on (an
                                 API key with limits that never trigger; the load sends the key)
                          cache: a gateway with the response cache on, every request a hit

@@ -6,9 +6,10 @@ import type { Mode } from "./proxy-options.ts";
 /**
  * Where a run's load went: "direct" to the fake upstream, "gateway" through the gateway (open
  * mode); in the auth comparison "auth-off" (that same gateway, open mode) and "auth-on" (a second
- * gateway whose store holds an API key, which the load sends).
+ * gateway whose store holds an API key, which the load sends); "cache" a gateway answering from
+ * its response cache; "floor" a bare node:http proxy.
  */
-export type Target = "direct" | "gateway" | "auth-off" | "auth-on" | "cache";
+export type Target = "direct" | "gateway" | "auth-off" | "auth-on" | "cache" | "floor";
 
 export interface ProxyRun {
   mode: Mode;
