@@ -8,6 +8,7 @@ import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import type { EmbeddingsResult, NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
+import { responseBytes } from "../upstream/response-bytes.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
 import { messageEvents, StreamTranslator } from "./events.ts";
 import { toAnthropicParams } from "./request.ts";
@@ -66,8 +67,9 @@ export class AnthropicProvider implements Provider {
     const translator = new StreamTranslator();
     let done = false;
     try {
-      if (!response.body) throw new Error("the stream has no body");
-      for await (const sse of sseEvents(response.body)) {
+      const body = responseBytes(response);
+      if (!body) throw new Error("the stream has no body");
+      for await (const sse of sseEvents(body)) {
         const event = streamEvent(sse);
         if (!event) continue;
         for (const e of translator.events(event)) {

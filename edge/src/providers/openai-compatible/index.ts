@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
+import { responseBytes } from "../upstream/response-bytes.ts";
 import { upstreamError } from "../upstream/upstream-error.ts";
 import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
 import { jsonReply, streamReply } from "./reply.ts";
@@ -84,8 +85,11 @@ export class OpenAICompatibleProvider implements Provider {
     yield { type: "accepted", ...(wire ? { wire } : {}) };
     try {
       if (!request.stream) yield* jsonReply(response, wire);
-      else if (!response.body) throw new Error("the stream has no body");
-      else yield* streamReply(response.body, wire ? { clientWantsUsage: request.includeUsage } : undefined);
+      else {
+        const body = responseBytes(response);
+        if (!body) throw new Error("the stream has no body");
+        yield* streamReply(body, wire ? { clientWantsUsage: request.includeUsage } : undefined);
+      }
     } catch (err) {
       throw upstreamError(err, info);
     }

@@ -2,13 +2,9 @@ import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { describe, expect, it } from "vitest";
 import { streamReply } from "./reply.ts";
 
-const body = (text: string) =>
-  new ReadableStream<Uint8Array>({
-    start(c) {
-      c.enqueue(new TextEncoder().encode(text));
-      c.close();
-    },
-  });
+async function* body(text: string): AsyncGenerator<Uint8Array> {
+  yield new TextEncoder().encode(text);
+}
 
 async function drain(text: string, clientWantsUsage: boolean): Promise<ChatEvent[]> {
   const out: ChatEvent[] = [];
@@ -37,5 +33,18 @@ describe("streamReply on the wire path", () => {
     const events = await drain(text, false);
     expect(wire(events)).toBe('data: {"choices":[{"delta":{},"finish_reason":"stop"}]}\n\n');
     expect(events.some((e) => e.type === "usage")).toBe(true);
+  });
+
+  it("sends what came before a bad event in the same read, then fails", async () => {
+    const text = 'data: {"choices":[{"delta":{"content":"ok"},"finish_reason":null}]}\n\ndata: {not json\n\n';
+    const out: ChatEvent[] = [];
+    const failure = await (async () => {
+      for await (const e of streamReply(body(text), { clientWantsUsage: false })) out.push(e);
+    })().then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(wire(out)).toBe('data: {"choices":[{"delta":{"content":"ok"},"finish_reason":null}]}\n\n');
+    expect(String(failure)).toMatch(/a stream chunk that is not JSON/);
   });
 });

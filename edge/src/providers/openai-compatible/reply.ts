@@ -12,7 +12,7 @@
 import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events";
 import OpenAI from "openai";
 import { z } from "zod";
-import { concatBytes, readChunks, SseDecoder, type SseEvent } from "../../sse/sse-decoder.ts";
+import { concatBytes, SseDecoder, type SseEvent } from "../../sse/sse-decoder.ts";
 import { finishReason } from "./events.ts";
 
 const UsageSchema = z
@@ -121,11 +121,11 @@ const USAGE = /"usage"\s*:\s*\{/;
  * events costs one trip through the gateway, not one each). The usage-only chunk the gateway
  * asked for is dropped unless the client asked for usage too.
  */
-export async function* streamReply(body: ReadableStream<Uint8Array>, wire: { clientWantsUsage: boolean } | undefined): AsyncGenerator<ChatEvent, void, undefined> {
+export async function* streamReply(body: AsyncIterable<Uint8Array>, wire: { clientWantsUsage: boolean } | undefined): AsyncGenerator<ChatEvent, void, undefined> {
   const state: { finish: FinishReason | undefined } = { finish: undefined };
   const decoder = new SseDecoder();
   let ended = false;
-  for await (const read of readChunks(body)) {
+  for await (const read of body) {
     if (ended) continue;
     const events = decoder.push(read);
     if (!wire) {
@@ -140,15 +140,23 @@ export async function* streamReply(body: ReadableStream<Uint8Array>, wire: { cli
     }
     const pieces: Uint8Array[] = [];
     const usage: ChatEvent[] = [];
+    // What came before a bad event in the same read still goes out, ahead of the error.
+    let failure: { error: unknown } | undefined;
     for (const event of events) {
       if (event.data === "[DONE]") {
         ended = true;
         break;
       }
-      wireChunk(event, state, wire.clientWantsUsage, pieces, usage);
+      try {
+        wireChunk(event, state, wire.clientWantsUsage, pieces, usage);
+      } catch (error) {
+        failure = { error };
+        break;
+      }
     }
     if (pieces.length > 0) yield { type: "wire", bytes: concatBytes(pieces) };
     yield* usage;
+    if (failure) throw failure.error;
   }
   if (!ended) for (const event of decoder.end()) if (event.data !== "[DONE]" && !wire) yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
   // A connection that closes early ends the body quietly; a reply without a finish reason is cut short.

@@ -6,6 +6,7 @@ import type { ChatEvent, FinishReason } from "@switchyard/shared/llm/chat-events
 import type OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { z } from "zod";
+import { responseBytes } from "../upstream/response-bytes.ts";
 import { sseEvents } from "../../sse/sse-decoder.ts";
 import { finishReason } from "./events.ts";
 import { usageEvent } from "./reply.ts";
@@ -39,8 +40,9 @@ export async function* textCompletionReply(response: Response, stream: boolean):
   const state: { finish: FinishReason | undefined } = { finish: undefined };
   if (!stream) yield* textCompletionEvents(parseCompletion(await response.text()), state);
   else {
-    if (!response.body) throw new Error("the stream has no body");
-    for await (const event of sseEvents(response.body)) {
+    const body = responseBytes(response);
+    if (!body) throw new Error("the stream has no body");
+    for await (const event of sseEvents(body)) {
       if (event.data === "[DONE]") break;
       yield* textCompletionEvents(parseCompletion(event.data), state);
     }

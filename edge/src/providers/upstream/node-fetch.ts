@@ -2,10 +2,16 @@
  * @module A fetch for the provider SDKs on Node, over node:http(s) with keep-alive agents.
  * Node 20's built-in fetch (undici) cost ~0.4 ms more CPU per upstream call in bench:proxy
  * (Request/Headers objects, signals, web-stream plumbing); the SDKs accept any fetch.
+ *
+ * Its Response makes the body's web stream only when something asks for it (`body`, `blob`,
+ * `formData`, `clone`). `text`, `json` and `arrayBuffer` read node's stream directly, and
+ * `responseBytes` hands it over as it is: on Node 20 a ReadableStream (made transferable on
+ * construction) and the adapter in front of node's stream cost more than the read itself.
  */
-import http from "node:http";
+import http, { type IncomingMessage } from "node:http";
 import https from "node:https";
 import { Readable } from "node:stream";
+import { RESPONSE_BYTES } from "./response-bytes.ts";
 
 /**
  * Connections per upstream host: a stream holds one for its whole length, so this bounds the
@@ -31,7 +37,9 @@ export const nodeFetch: typeof fetch = (input, init) =>
       return;
     }
     const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, name) => {
+    // The SDKs hand over a Headers already: read it, not a copy of it.
+    const given = init?.headers;
+    (given instanceof Headers ? given : new Headers(given)).forEach((value, name) => {
       headers[name] = value;
     });
     const lib = url.protocol === "https:" ? https : http;
@@ -41,7 +49,8 @@ export const nodeFetch: typeof fetch = (input, init) =>
       const status = res.statusCode ?? 502;
       const empty = status === 204 || status === 304 || init?.method === "HEAD";
       if (empty) res.resume();
-      resolve(new Response(empty ? null : (Readable.toWeb(res) as ReadableStream<Uint8Array>), { status, statusText: res.statusMessage ?? "", headers: out }));
+      const responseInit = { status, statusText: res.statusMessage ?? "", headers: out };
+      resolve(empty ? new Response(null, responseInit) : new NodeResponse(res, responseInit));
     });
     req.on("error", reject);
     const body = init?.body;
@@ -54,3 +63,96 @@ export const nodeFetch: typeof fetch = (input, init) =>
       reject(new TypeError("unsupported request body type"));
     }
   });
+
+/**
+ * Node's body until something asks for a web one; then the web one, for good. Read through
+ * node (`text`, `json`, `arrayBuffer`, `responseBytes`), the body is used, as a web body's
+ * read would leave it: `bodyUsed` is true, `body` null, and a second read fails.
+ */
+class NodeResponse extends Response {
+  /** The body as node reads it, until taken (by a node read or by the web body). */
+  #incoming: IncomingMessage | undefined;
+  /** The same answer with a web body, made on the first ask for one; delegated to after. */
+  #web: Response | undefined;
+  #readByNode = false;
+
+  constructor(incoming: IncomingMessage, init: ResponseInit) {
+    super(null, init);
+    this.#incoming = incoming;
+  }
+
+  /** Node's stream for a node read; undefined if the body is taken already. */
+  #nodeRead(): IncomingMessage | undefined {
+    const incoming = this.#incoming;
+    if (!incoming) return undefined;
+    this.#incoming = undefined;
+    this.#readByNode = true;
+    return incoming;
+  }
+
+  #webResponse(): Response | undefined {
+    if (!this.#web && !this.#readByNode) {
+      const incoming = this.#incoming;
+      this.#incoming = undefined;
+      this.#web = new Response(incoming ? (Readable.toWeb(incoming) as ReadableStream<Uint8Array>) : null, {
+        status: this.status,
+        statusText: this.statusText,
+        headers: this.headers,
+      });
+    }
+    return this.#web;
+  }
+
+  [RESPONSE_BYTES](): AsyncIterable<Uint8Array> | undefined {
+    return this.#web ? undefined : this.#nodeRead();
+  }
+
+  override get body(): Response["body"] {
+    return this.#webResponse()?.body ?? null;
+  }
+
+  override get bodyUsed(): boolean {
+    return this.#readByNode || (this.#web?.bodyUsed ?? false);
+  }
+
+  override async arrayBuffer(): Promise<ArrayBuffer> {
+    const bytes = await this.#bytes();
+    return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
+  }
+
+  override async text(): Promise<string> {
+    return (await this.#bytes()).toString("utf8");
+  }
+
+  override async json(): Promise<unknown> {
+    return JSON.parse(await this.text());
+  }
+
+  override blob(): Promise<Blob> {
+    return this.#usableWeb().blob();
+  }
+
+  override formData(): Promise<FormData> {
+    return this.#usableWeb().formData();
+  }
+
+  override clone(): Response {
+    return this.#usableWeb().clone();
+  }
+
+  /** The web response, or the error a web body gives when read twice. */
+  #usableWeb(): Response {
+    const web = this.#webResponse();
+    if (!web) throw new TypeError("Body is unusable: it has been read already");
+    return web;
+  }
+
+  async #bytes(): Promise<Buffer> {
+    if (this.#web) return Buffer.from(await this.#web.arrayBuffer());
+    const incoming = this.#nodeRead();
+    if (!incoming) throw new TypeError("Body is unusable: it has been read already");
+    const parts: Buffer[] = [];
+    for await (const part of incoming) parts.push(part as Buffer);
+    return parts.length === 1 ? parts[0]! : Buffer.concat(parts);
+  }
+}

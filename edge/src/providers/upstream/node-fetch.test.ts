@@ -1,0 +1,93 @@
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { nodeFetch } from "./node-fetch.ts";
+import { responseBytes } from "./response-bytes.ts";
+
+let server: Server;
+let url: string;
+// Three writes, so node's stream sees more than one read.
+const PIECES = ['{"a":', '"héllo",', '"b":[1,2,3]}'];
+
+beforeAll(async () => {
+  server = createServer((req, res) => {
+    if (req.url === "/missing") {
+      res.writeHead(404, { "content-type": "application/json", "x-request-id": "req_404" });
+      res.end('{"error":{"message":"no such thing"}}');
+      return;
+    }
+    if (req.url === "/empty") {
+      res.writeHead(204);
+      res.end();
+      return;
+    }
+    res.writeHead(200, { "content-type": "application/json", "x-echo-auth": req.headers.authorization ?? "" });
+    let i = 0;
+    const next = () => {
+      if (i === PIECES.length) res.end();
+      else res.write(PIECES[i++], () => setTimeout(next, 5));
+    };
+    next();
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+});
+afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+const whole = PIECES.join("");
+const get = (path = "/", headers?: HeadersInit) => nodeFetch(`${url}${path}`, headers ? { headers } : undefined);
+
+describe("nodeFetch's Response", () => {
+  it("reads the body through node with text(), json() and arrayBuffer(), and is used after", async () => {
+    const a = await get("/", new Headers({ authorization: "Bearer k" }));
+    expect(a.headers.get("x-echo-auth")).toBe("Bearer k");
+    expect(a.bodyUsed).toBe(false);
+    expect(await a.text()).toBe(whole);
+    expect(a.bodyUsed).toBe(true);
+    expect(a.body).toBeNull();
+    await expect(a.text()).rejects.toThrow(TypeError);
+
+    expect(await (await get()).json()).toEqual(JSON.parse(whole));
+    expect(new TextDecoder().decode(await (await get()).arrayBuffer())).toBe(whole);
+  });
+
+  it("hands its reads over to responseBytes once", async () => {
+    const r = await get();
+    const reads: Uint8Array[] = [];
+    for await (const read of responseBytes(r) ?? []) reads.push(read);
+    expect(Buffer.concat(reads).toString("utf8")).toBe(whole);
+    expect(r.bodyUsed).toBe(true);
+    expect(responseBytes(r)).toBeUndefined();
+  });
+
+  it("makes a web body when asked for one, and reads go through it from then on", async () => {
+    const r = await get();
+    const body = r.body;
+    expect(body).toBeInstanceOf(ReadableStream);
+    expect(r.body).toBe(body);
+    const chunks: string[] = [];
+    for await (const read of responseBytes(r) ?? []) chunks.push(new TextDecoder().decode(read, { stream: true }));
+    expect(chunks.join("")).toBe(whole);
+    expect(r.bodyUsed).toBe(true);
+
+    const c = await get();
+    const copy = c.clone();
+    expect(await copy.text()).toBe(whole);
+    expect(await c.text()).toBe(whole);
+  });
+
+  it("keeps status, headers and the error body of a failure for the SDK to read", async () => {
+    const r = await get("/missing");
+    expect(r.ok).toBe(false);
+    expect(r.status).toBe(404);
+    expect(r.headers.get("x-request-id")).toBe("req_404");
+    expect(await r.json()).toEqual({ error: { message: "no such thing" } });
+  });
+
+  it("gives a 204 no body", async () => {
+    const r = await get("/empty");
+    expect(r.status).toBe(204);
+    expect(r.body).toBeNull();
+    expect(responseBytes(r)).toBeUndefined();
+  });
+});
