@@ -6,9 +6,9 @@
 import { type ChildService, startChildService } from "./child-service.ts";
 import type { Cleanups } from "./cleanups.ts";
 import { sumProcTimes } from "./cpu.ts";
-import { poolRuns } from "./load.ts";
+import { latencyAt, poolRuns } from "./load.ts";
 import type { Mode } from "./proxy-options.ts";
-import { f0, f3, GOALS, type ProxyRun, type Target } from "./proxy-report.ts";
+import { f0, f3, GOALS, type ProxyRun, signed, type Target } from "./proxy-report.ts";
 import { type Bench, brief, CHAT_PATH, measure } from "./proxy-run.ts";
 
 export const FLOOR_PROCESS = "floor";
@@ -43,6 +43,13 @@ export async function floorPart(b: Bench): Promise<void> {
       for (const target of targets) console.log(`  round ${round} ${mode.padEnd(6)} ${brief(await measure(b, mode, target, round, opts.connections, opts.duration))}`);
     }
   }
+  if (opts.probeDuration > 0) {
+    console.log("\nfloor, 1 connection:");
+    for (const mode of opts.modes) {
+      for (const target of withDirect ? (["direct", "floor"] as const) : (["floor"] as const))
+        console.log(`  ${mode.padEnd(6)} ${brief(await measure(b, mode, target, -1, 1, opts.probeDuration))}`);
+    }
+  }
 }
 
 interface Pooled {
@@ -59,13 +66,23 @@ function pooled(runs: readonly ProxyRun[], mode: Mode, target: Target, process: 
   return { rps: load.rps, cpuUs: (mainNs + otherNs) / 1000 / load.responses };
 }
 
+/** What a target adds to direct's median latency at 1 connection (ms), if both were probed. */
+function addedP50(runs: readonly ProxyRun[], mode: Mode, target: Target): number {
+  const probe = (t: Target) => runs.find((r) => r.round === -1 && r.mode === mode && r.target === t);
+  const direct = probe("direct");
+  const other = probe(target);
+  return direct && other ? latencyAt(other.load, 0.5) - latencyAt(direct.load, 0.5) : Number.NaN;
+}
+
 /** The floor against direct, and the gateway against the floor (when the proxy part ran). */
 export function printFloor(runs: readonly ProxyRun[], modes: readonly Mode[]): void {
   console.log(
     `\nfloor: a bare node:http proxy (body read, sent on over a keep-alive pool, answer piped back; no parsing, auth or accounting), ` +
       `same load, measured rounds pooled`,
   );
-  console.log("  mode    floor rps  ratio  floor CPU µs/req   gateway ratio  of the floor's   gateway CPU µs/req  above the floor");
+  console.log(
+    "  mode    floor rps  ratio  floor CPU µs/req   gateway ratio  of the floor's   gateway CPU µs/req  above the floor   added p50 at 1 conn: floor / gateway",
+  );
   for (const mode of modes) {
     const direct = pooled(runs, mode, "direct", "upstream");
     const floor = pooled(runs, mode, "floor", FLOOR_PROCESS);
@@ -77,7 +94,8 @@ export function printFloor(runs: readonly ProxyRun[], modes: readonly Mode[]): v
       `  ${mode.padEnd(6)} ${f0(floor.rps).padStart(10)}  ${f3(floorRatio)}  ${f0(floor.cpuUs).padStart(16)}   ${f3(gatewayRatio).padStart(13)}` +
         `  ${gateway ? `${f0((100 * gatewayRatio) / floorRatio)}%` : "-"}`.padStart(16) +
         `   ${gateway ? f0(gateway.cpuUs) : "-"}`.padStart(21) +
-        `  ${gateway ? `+${f0(gateway.cpuUs - floor.cpuUs)}` : "-"}`.padStart(17),
+        `  ${gateway ? `+${f0(gateway.cpuUs - floor.cpuUs)}` : "-"}`.padStart(17) +
+        `   ${signed(addedP50(runs, mode, "floor"))} / ${signed(addedP50(runs, mode, "gateway"))} ms`,
     );
     const goal = GOALS.rpsRatio[mode];
     if (floorRatio < goal)
