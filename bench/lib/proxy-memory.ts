@@ -117,7 +117,10 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
   const returnOk = after - idle <= RETURN_GOAL_MB;
   console.log(`  15 s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)${await breakdown(gateway)}`);
   const live = ((await gateway.ask("live-heap")) as { usage?: NodeJS.MemoryUsage }).usage;
-  if (live) console.log(`  live heap after a full GC: ${(live.heapUsed / 1048576).toFixed(0)} MB (what is left is kept, not leaked, if this is near idle's)`);
+  if (live)
+    console.log(
+      `  live heap after a full GC: ${(live.heapUsed / 1048576).toFixed(0)} MB (what is left is kept, not leaked, if this is near idle's); RSS then ${mb(live.rss / 1048576)}`,
+    );
   console.log(
     `  goals: peak ${mb(open.peakMb)} <= ${PEAK_GOAL_MB} MB ${verdict(peakOk)}, back within ${RETURN_GOAL_MB} MB of idle (${mb(after - idle)}) ${verdict(returnOk)}`,
   );

@@ -44,8 +44,9 @@ export const nodeFetch: typeof fetch = (input, init) =>
     });
     const lib = url.protocol === "https:" ? https : http;
     const req = lib.request(url, { method: init?.method ?? "GET", headers, agent: agents[url.protocol], signal: init?.signal ?? undefined }, (res) => {
-      const out = new Headers();
-      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.append(res.rawHeaders[i] ?? "", res.rawHeaders[i + 1] ?? "");
+      // Pairs, which the Response fills its own Headers from (a Headers here would be copied).
+      const out: [string, string][] = [];
+      for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
       const status = res.statusCode ?? 502;
       const empty = status === 204 || status === 304 || init?.method === "HEAD";
       if (empty) res.resume();
