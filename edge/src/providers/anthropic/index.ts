@@ -1,15 +1,16 @@
 /**
  * @module The Anthropic provider, through the official @anthropic-ai/sdk (which retries 408,
- * 409, 429, 5xx and connection errors with jittered backoff, honouring retry-after).
+ * 409, 429, 5xx and connection errors with jittered backoff, honouring retry-after). The SDK
+ * is loaded on the first call, so a gateway without an Anthropic key never loads it.
  */
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { invalidRequest, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import type { EmbeddingsResult, NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { responseBytes } from "../upstream/response-bytes.ts";
-import { upstreamError } from "../upstream/upstream-error.ts";
+import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
 import { messageEvents, StreamTranslator } from "./events.ts";
 import { toAnthropicParams } from "./request.ts";
 import { streamEvent } from "./stream-events.ts";
@@ -24,25 +25,39 @@ export interface AnthropicOptions {
   models: () => ModelCard[];
 }
 
-const INFO = { provider: "anthropic", apiKeyEnv: "ANTHROPIC_API_KEY" };
+type AnthropicSdk = typeof Anthropic;
+
+interface Connected {
+  client: Anthropic;
+  sdk: AnthropicSdk;
+  info: UpstreamInfo;
+}
 
 export class AnthropicProvider implements Provider {
   readonly name = "anthropic";
-  readonly #client: Anthropic | undefined;
+  #connected: Promise<Connected> | undefined;
 
-  constructor(private readonly options: AnthropicOptions) {
-    this.#client = options.apiKey
-      ? new Anthropic({ apiKey: options.apiKey, baseURL: options.baseURL, timeout: options.timeoutMs, maxRetries: options.maxRetries, ...(options.fetch ? { fetch: options.fetch } : {}) })
-      : undefined;
-  }
+  constructor(private readonly options: AnthropicOptions) {}
 
   listModels(): ModelCard[] {
     return this.options.models();
   }
 
+  /** The SDK and its client, loaded on the first call. */
+  #connect(apiKey: string): Promise<Connected> {
+    const { baseURL, timeoutMs, maxRetries, fetch } = this.options;
+    this.#connected ??= import("@anthropic-ai/sdk").then(({ default: Sdk }: { default: AnthropicSdk }) => ({
+      client: new Sdk({ apiKey, baseURL, timeout: timeoutMs, maxRetries, ...(fetch ? { fetch } : {}) }),
+      sdk: Sdk,
+      info: { provider: "anthropic", apiKeyEnv: "ANTHROPIC_API_KEY", sdk: Sdk },
+    }));
+    return this.#connected;
+  }
+
   async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
-    const client = this.#client;
-    if (!client) throw serviceUnavailable("The anthropic provider is not configured: set ANTHROPIC_API_KEY.", "provider_not_configured");
+    const apiKey = this.options.apiKey;
+    if (!apiKey) throw serviceUnavailable("The anthropic provider is not configured: set ANTHROPIC_API_KEY.", "provider_not_configured");
+    const { client, sdk, info } = await this.#connect(apiKey);
     const params = toAnthropicParams(request);
     const opts = { signal: ctx.signal };
     if (!request.stream) {
@@ -50,7 +65,7 @@ export class AnthropicProvider implements Provider {
       try {
         message = await client.messages.create(params, opts);
       } catch (err) {
-        throw upstreamError(err, INFO);
+        throw upstreamError(err, info);
       }
       yield { type: "accepted" };
       yield* messageEvents(message);
@@ -61,7 +76,7 @@ export class AnthropicProvider implements Provider {
       // The SDK does auth, retries and errors; the stream is read by the gateway's own SSE decoder.
       response = await client.messages.create({ ...params, stream: true }, opts).asResponse();
     } catch (err) {
-      throw upstreamError(err, INFO);
+      throw upstreamError(err, info);
     }
     yield { type: "accepted" };
     const translator = new StreamTranslator();
@@ -70,7 +85,7 @@ export class AnthropicProvider implements Provider {
       const body = responseBytes(response);
       if (!body) throw new Error("the stream has no body");
       for await (const sse of sseEvents(body)) {
-        const event = streamEvent(sse);
+        const event = streamEvent(sse, sdk.APIError);
         if (!event) continue;
         for (const e of translator.events(event)) {
           if (e.type === "done") done = true;
@@ -78,9 +93,9 @@ export class AnthropicProvider implements Provider {
         }
       }
     } catch (err) {
-      throw upstreamError(err, INFO);
+      throw upstreamError(err, info);
     }
-    if (!done) throw upstreamError(new Error("the stream ended before message_stop"), INFO);
+    if (!done) throw upstreamError(new Error("the stream ended before message_stop"), info);
   }
 
   /** Anthropic's API has no embeddings endpoint: a 400 naming the model, before any call. */

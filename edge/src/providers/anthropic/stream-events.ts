@@ -1,9 +1,10 @@
 /**
  * @module Anthropic's stream events as read off the wire by the gateway's one SSE decoder,
  * checked with zod for the fields the translation uses (anything else is let through as is).
- * An `error` event is thrown as the SDK's own parser would throw it.
+ * An `error` event is thrown as the SDK's own parser would throw it (the provider hands over the
+ * class: the SDK is loaded on the first call).
  */
-import Anthropic from "@anthropic-ai/sdk";
+import type Anthropic from "@anthropic-ai/sdk";
 import { z } from "zod";
 import type { SseEvent } from "../../sse/sse-decoder.ts";
 
@@ -35,7 +36,7 @@ const StreamEventSchema = z.discriminatedUnion("type", [
 export type StreamEvent = Exclude<z.infer<typeof StreamEventSchema>, { type: "error" }>;
 
 /** One SSE event as an Anthropic stream event; undefined for an event type this gateway does not use. */
-export function streamEvent(sse: SseEvent): StreamEvent | undefined {
+export function streamEvent(sse: SseEvent, APIError: typeof Anthropic.APIError): StreamEvent | undefined {
   let value: unknown;
   try {
     value = JSON.parse(sse.data);
@@ -48,7 +49,7 @@ export function streamEvent(sse: SseEvent): StreamEvent | undefined {
     if (typeof type === "string" && !KNOWN.has(type)) return undefined;
     throw new Error(`a ${String(type)} event the gateway could not read`, { cause: parsed.error });
   }
-  if (parsed.data.type === "error") throw new Anthropic.APIError(undefined, parsed.data, parsed.data.error.message, undefined);
+  if (parsed.data.type === "error") throw new APIError(undefined, parsed.data, parsed.data.error.message, undefined);
   return parsed.data;
 }
 

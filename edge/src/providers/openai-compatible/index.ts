@@ -10,7 +10,7 @@ import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { responseBytes } from "../upstream/response-bytes.ts";
-import { upstreamError } from "../upstream/upstream-error.ts";
+import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
 import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
 import { jsonReply, streamReply } from "./reply.ts";
 import { toOpenAIParams } from "./request.ts";
@@ -42,10 +42,14 @@ export class OpenAICompatibleProvider implements Provider {
     return this.options.models();
   }
 
+  #info(): UpstreamInfo {
+    return { provider: this.name, apiKeyEnv: this.options.apiKeyEnv, sdk: OpenAI };
+  }
+
   async embed(request: NormalizedEmbedRequest, ctx: ChatCallContext): Promise<EmbeddingsResult> {
     const client = this.#client;
     if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
-    const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
+    const info = this.#info();
     let reply: unknown;
     try {
       // Asked for base64 explicitly, so the SDK hands the reply over as sent.
@@ -63,7 +67,7 @@ export class OpenAICompatibleProvider implements Provider {
   async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
     const client = this.#client;
     if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
-    const info = { provider: this.name, apiKeyEnv: this.options.apiKeyEnv };
+    const info = this.#info();
     const opts = { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } };
     if (request.rawPrompt !== undefined) {
       yield* this.#textCompletion(client, request, opts, info);
@@ -114,4 +118,3 @@ export class OpenAICompatibleProvider implements Provider {
 }
 
 type RequestOptions = { signal: AbortSignal; headers: Record<string, string> };
-type UpstreamInfo = { provider: string; apiKeyEnv: string };

@@ -2,27 +2,46 @@
  * @module Upstream failures (from the openai and @anthropic-ai/sdk SDKs) → GatewayError,
  * keeping their meaning for our client: the upstream's 400 stays a 400 with its message; a
  * rejected provider key is our fault, not the client's (502); 429 keeps retry-after.
+ *
+ * The provider hands over its SDK's error classes (both SDKs, made by the same generator, have
+ * the same four), so this module loads no SDK itself: a gateway without an Anthropic key never
+ * loads @anthropic-ai/sdk (about 9 MB of resident memory).
  */
-import Anthropic from "@anthropic-ai/sdk";
 import { GatewayError } from "@switchyard/shared/errors";
-import OpenAI from "openai";
+
+/** What fromStatus reads off an SDK's APIError. */
+interface SdkApiError extends Error {
+  status: number | undefined;
+  headers: Headers | undefined;
+  error: unknown;
+}
+
+type ErrorClass<T> = abstract new (...args: never[]) => T;
+
+/** The error classes an SDK's client class carries as statics (`OpenAI`, `Anthropic`). */
+export interface SdkErrors {
+  APIError: ErrorClass<SdkApiError>;
+  APIConnectionError: ErrorClass<Error>;
+  APIConnectionTimeoutError: ErrorClass<Error>;
+  APIUserAbortError: ErrorClass<Error>;
+}
 
 export interface UpstreamInfo {
   provider: string;
   apiKeyEnv: string;
+  sdk: SdkErrors;
 }
-
-type SdkApiError = InstanceType<typeof OpenAI.APIError> | InstanceType<typeof Anthropic.APIError>;
 
 export function upstreamError(err: unknown, info: UpstreamInfo): GatewayError {
   if (err instanceof GatewayError) return err;
-  if (err instanceof OpenAI.APIConnectionTimeoutError || err instanceof Anthropic.APIConnectionTimeoutError)
+  const { sdk } = info;
+  // Timeout and abort first: both SDKs make them subclasses of the connection error.
+  if (err instanceof sdk.APIConnectionTimeoutError)
     return new GatewayError(`${info.provider} did not answer in time.`, { status: 504, type: "server_error", code: "upstream_timeout", cause: err });
-  if (err instanceof OpenAI.APIUserAbortError || err instanceof Anthropic.APIUserAbortError)
-    return new GatewayError("The request was cancelled.", { status: 499, type: "invalid_request_error", code: "cancelled", cause: err });
-  if (err instanceof OpenAI.APIConnectionError || err instanceof Anthropic.APIConnectionError)
+  if (err instanceof sdk.APIUserAbortError) return new GatewayError("The request was cancelled.", { status: 499, type: "invalid_request_error", code: "cancelled", cause: err });
+  if (err instanceof sdk.APIConnectionError)
     return new GatewayError(`Could not reach ${info.provider}: ${err.message}`, { status: 502, type: "server_error", code: "upstream_unreachable", cause: err });
-  if (err instanceof OpenAI.APIError || err instanceof Anthropic.APIError) return fromStatus(err, info);
+  if (err instanceof sdk.APIError) return fromStatus(err, info);
   // Anything else from an SDK stream is a reply we could not read (e.g. a broken SSE frame).
   const detail = err instanceof Error ? err.message : String(err);
   return new GatewayError(`${info.provider} sent a response the gateway could not read: ${detail}`, {
