@@ -61,6 +61,8 @@ const CATEGORIES: Array<[string, RegExp]> = [
   ["project: edge", /\/edge\/src\//],
   ["project: gpu-node", /\/workers\/gpu-node\/src\//],
   ["project: proto", /\/proto\/gen\//],
+  // The gateway compiled ahead (bench:proxy --built): one bundle of the project's code.
+  ["project: built bundle", /\/dist\/(bench|node)\/[^/]+\.mjs/],
   ["bench client", /\/bench\//],
   ["tsx", /[ /]tsx\/dist\//],
   // WebAssembly: PGlite's Postgres, undici's llhttp parser, autocannon's hdr-histogram.
@@ -92,6 +94,7 @@ const OWNERS = new Set([
   "project: edge",
   "project: gpu-node",
   "project: proto",
+  "project: built bundle",
   "bench client",
   "tsx",
   "other",
