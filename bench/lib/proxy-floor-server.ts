@@ -8,7 +8,7 @@
  * parent over IPC as { type: "ready", port }.
  */
 import { createServer, Agent, request } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveChild } from "./child-server.ts";
 
 const upstream = new URL(process.env.BENCH_FLOOR_UPSTREAM ?? "");
 // As the gateway's pool: enough sockets that no request waits for one.
@@ -46,18 +46,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
   });
 });
 
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  agent.destroy();
-  process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-// The parent went away without stopping us (killed hard): do not outlive it.
-process.on("disconnect", stop);
-
-server.listen(0, "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ type: "ready", port });
-});
+serveChild(server, 0, () => agent.destroy());

@@ -12,7 +12,7 @@
  * to the parent over IPC as { type: "ready", port }.
  */
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { serveChild } from "./child-server.ts";
 import { renderCompletion, renderStream, replyPieces } from "./proxy-fixture.ts";
 
 const pieces = replyPieces(Number(process.env.BENCH_UPSTREAM_CHUNKS ?? 100));
@@ -71,17 +71,4 @@ const server = createServer({ keepAliveTimeout: 60_000 }, (req, res) => {
 // The gateway's connection pool idles while the direct runs go; keep its connections open.
 server.keepAliveTimeout = 60_000;
 
-const stop = () => {
-  server.close();
-  server.closeAllConnections();
-  process.exit(0);
-};
-process.on("SIGTERM", stop);
-process.on("SIGINT", stop);
-// The parent went away without stopping us (killed hard): do not outlive it.
-process.on("disconnect", stop);
-
-server.listen(Number(process.env.PORT ?? 0), "127.0.0.1", () => {
-  const { port } = server.address() as AddressInfo;
-  process.send?.({ type: "ready", port });
-});
+serveChild(server, Number(process.env.PORT ?? 0));
