@@ -73,6 +73,18 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
 
 const mb = (v: number) => `${v.toFixed(1)} MB`;
 
+const WATCH_STEP_S = 5;
+
+/** The gateway's RSS every WATCH_STEP_S seconds for `seconds`, MB. */
+async function watchRss(gateway: ChildService, seconds: number): Promise<number[]> {
+  const readings: number[] = [];
+  for (let t = WATCH_STEP_S; t <= seconds; t += WATCH_STEP_S) {
+    await sleep(WATCH_STEP_S * 1000);
+    readings.push(rssMb(gateway.pid));
+  }
+  return readings;
+}
+
 /** The gateway's own view: V8 heap, memory outside it, array buffers (MB). */
 async function breakdown(gateway: ChildService): Promise<string> {
   const answer = (await gateway.ask("memory")) as { usage?: NodeJS.MemoryUsage };
@@ -103,19 +115,28 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
   cleanups.add("gateway (memory)", () => gateway.stop());
   console.log(`\nmemory: ${opts.streams} streams held open at once, each ${opts.chunks} events ${eventDelayMs} ms apart (~${opts.streamSeconds} s), gateway pid ${gateway.pid}`);
 
-  // Warm: code paths compiled, pools and caches at their working size.
+  // Warm: code paths compiled, pools and caches at their working size. Then idle as it settles:
+  // V8's memory reducer gives pages back only some while (~30 s here) after allocation stops.
   const warm = await wave(gateway, 20);
-  await sleep(3_000);
-  const idle = rssMb(gateway.pid);
+  const idleReadings = await watchRss(gateway, opts.settleSeconds);
+  const idle = idleReadings.at(-1) ?? rssMb(gateway.pid);
   console.log(`  idle after a warm-up of ${warm.complete} streams: RSS ${mb(idle)}${await breakdown(gateway)}`);
+  console.log(`    RSS every ${WATCH_STEP_S} s meanwhile: ${idleReadings.map((r) => r.toFixed(0)).join(" ")} MB`);
 
   const open = await wave(gateway, opts.streams, () => breakdown(gateway));
   console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}${open.midway}`);
-  await sleep(15_000);
-  const after = rssMb(gateway.pid);
+  const afterReadings = await watchRss(gateway, opts.settleSeconds);
+  const after = afterReadings.at(-1) ?? rssMb(gateway.pid);
   const peakOk = open.peakMb <= PEAK_GOAL_MB;
   const returnOk = after - idle <= RETURN_GOAL_MB;
-  console.log(`  15 s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)${await breakdown(gateway)}`);
+  const backAt = afterReadings.findIndex((r) => r - idle <= RETURN_GOAL_MB);
+  console.log(
+    `  ${opts.settleSeconds} s after they ended: RSS ${mb(after)} (${after - idle >= 0 ? "+" : ""}${mb(after - idle)} against idle)${await breakdown(gateway)}`,
+  );
+  console.log(
+    `    RSS every ${WATCH_STEP_S} s: ${afterReadings.map((r) => r.toFixed(0)).join(" ")} MB; ` +
+      (backAt >= 0 ? `within ${RETURN_GOAL_MB} MB of idle from ${(backAt + 1) * WATCH_STEP_S} s` : `not within ${RETURN_GOAL_MB} MB of idle yet`),
+  );
   const live = ((await gateway.ask("live-heap")) as { usage?: NodeJS.MemoryUsage }).usage;
   if (live)
     console.log(

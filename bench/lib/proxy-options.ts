@@ -66,6 +66,8 @@ export interface ProxyBenchOptions {
   streamSeconds: number;
   /** Memory part: minutes of waves after the first (0: none). */
   soakMinutes: number;
+  /** Memory part: seconds the RSS is watched when idle and after the streams end. */
+  settleSeconds: number;
 }
 
 export const PROXY_USAGE = `npm run bench:proxy -- [options]
@@ -82,6 +84,8 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                                 and after they end (goals: <= 150 MB, back within 20 MB of idle)
   --streams N          memory part: streams held open at once (BENCH_PROXY_STREAMS, default 1000)
   --stream-seconds S   memory part: how long the slow upstream takes per stream (BENCH_PROXY_STREAM_SECONDS, default 10)
+  --settle-seconds S   memory part: how long the RSS is watched when idle and after the streams end, as V8
+                       gives memory back some while after allocation stops (BENCH_PROXY_SETTLE_SECONDS, default 60)
   --soak-minutes M     memory part: waves of --streams streams for M minutes, RSS after each
                        (BENCH_PROXY_SOAK_MINUTES, default 0; the issue's soak is 10)
   --connections N      concurrent connections (BENCH_PROXY_CONNECTIONS, default 32)
@@ -138,6 +142,7 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
       streams: { type: "string" },
       "stream-seconds": { type: "string" },
       "soak-minutes": { type: "string" },
+      "settle-seconds": { type: "string" },
       help: { type: "boolean", short: "h" },
     },
     allowPositionals: false,
@@ -176,5 +181,6 @@ export function parseProxyBenchOptions(argv: string[], env: NodeJS.ProcessEnv): 
     streams: int("streams", values.streams ?? env.BENCH_PROXY_STREAMS, 1000, 1),
     streamSeconds: int("stream-seconds", values["stream-seconds"] ?? env.BENCH_PROXY_STREAM_SECONDS, 10, 1),
     soakMinutes: int("soak-minutes", values["soak-minutes"] ?? env.BENCH_PROXY_SOAK_MINUTES, 0, 0),
+    settleSeconds: int("settle-seconds", values["settle-seconds"] ?? env.BENCH_PROXY_SETTLE_SECONDS, 60, 5),
   };
 }
