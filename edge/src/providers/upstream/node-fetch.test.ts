@@ -16,6 +16,11 @@ beforeAll(async () => {
       res.end('{"error":{"message":"no such thing"}}');
       return;
     }
+    if (req.url === "/bom") {
+      res.writeHead(200, { "content-type": "application/json" });
+      res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
+      return;
+    }
     if (req.url === "/empty") {
       res.writeHead(204);
       res.end();
@@ -48,6 +53,8 @@ describe("nodeFetch's Response", () => {
     await expect(a.text()).rejects.toThrow(TypeError);
 
     expect(await (await get()).json()).toEqual(JSON.parse(whole));
+    // As a web body's: a leading byte order mark is not part of the text.
+    expect(await (await get("/bom")).json()).toEqual({ a: 1 });
     expect(new TextDecoder().decode(await (await get()).arrayBuffer())).toBe(whole);
   });
 

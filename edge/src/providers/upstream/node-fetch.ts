@@ -65,6 +65,8 @@ export const nodeFetch: typeof fetch = (input, init) =>
     }
   });
 
+const utf8 = new TextDecoder();
+
 /**
  * Node's body until something asks for a web one; then the web one, for good. Read through
  * node (`text`, `json`, `arrayBuffer`, `responseBytes`), the body is used, as a web body's
@@ -122,7 +124,8 @@ class NodeResponse extends Response {
   }
 
   override async text(): Promise<string> {
-    return (await this.#bytes()).toString("utf8");
+    // As a web body's text(): UTF-8, a leading byte order mark dropped.
+    return utf8.decode(await this.#bytes());
   }
 
   override async json(): Promise<unknown> {
