@@ -21,6 +21,12 @@ beforeAll(async () => {
       res.end(Buffer.concat([Buffer.from([0xef, 0xbb, 0xbf]), Buffer.from('{"a":1}')]));
       return;
     }
+    if (req.url === "/cut") {
+      // Promises 100 bytes, sends 9, and goes away.
+      res.writeHead(200, { "content-type": "application/json", "content-length": "100" });
+      res.write('{"a":"par', () => res.destroy());
+      return;
+    }
     if (req.url === "/empty") {
       res.writeHead(204);
       res.end();
@@ -89,6 +95,14 @@ describe("nodeFetch's Response", () => {
     expect(r.status).toBe(404);
     expect(r.headers.get("x-request-id")).toBe("req_404");
     expect(await r.json()).toEqual({ error: { message: "no such thing" } });
+  });
+
+  it("fails a read, never hangs, when the upstream goes away mid-body", async () => {
+    await expect((await get("/cut")).text()).rejects.toThrow();
+    const reads = async () => {
+      for await (const _ of responseBytes(await get("/cut")) ?? []);
+    };
+    await expect(reads()).rejects.toThrow();
   });
 
   it("gives a 204 no body", async () => {
