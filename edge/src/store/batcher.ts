@@ -14,7 +14,7 @@ export class Batcher<T> {
     private readonly writes: WriteQueue,
     private readonly label: string,
     private readonly flush: (items: T[]) => Promise<void>,
-    // A second apart: one insert per second under load keeps PGlite (which runs on the main thread) off the hot path.
+    // A second apart: one insert per second under load, whatever the request rate (PGlite runs it in its worker thread, Postgres on the pool).
     private readonly options: { maxItems: number; maxDelayMs: number } = { maxItems: 500, maxDelayMs: 1_000 },
   ) {
     writes.beforeDrain(() => this.flushNow());
