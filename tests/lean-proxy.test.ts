@@ -94,4 +94,32 @@ describe("the lean path for OpenAI-compatible upstreams", () => {
     expect(text).toMatch(/data: \{"error":\{"message":"openai sent a response the gateway could not read/);
     expect(text).not.toContain("[DONE]");
   });
+
+  it("stops the upstream stream when the client goes away mid-stream, and counts it as cancelled", async () => {
+    // 200 content chunks, 20 ms apart: 4 s if nobody stops it.
+    const long: SseEvent[] = [...Array.from({ length: 200 }, (_, i) => chunk({ content: `w${i} ` }, null)), chunk({}, "stop"), { data: "[DONE]" }];
+    gw.openai.enqueue({ kind: "sse", events: long, delayMs: 20 });
+    const closedBefore = gw.openai.closedEarly();
+    const cancelledBefore = (await gw.gateway.deps.metrics.requests.get()).values.filter((v) => v.labels.status === "499").reduce((n, v) => n + v.value, 0);
+    const client = new AbortController();
+    const res = await fetch(`${gw.url}/v1/chat/completions`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], stream: true }),
+      signal: client.signal,
+    });
+    const reader = res.body!.getReader();
+    const first = new TextDecoder().decode((await reader.read()).value);
+    expect(first).toContain('"content":"w0 "');
+    const abortedAt = Date.now();
+    client.abort();
+    // The upstream sees its connection closed well before the stream's 4 s are up.
+    while (gw.openai.closedEarly() === closedBefore && Date.now() - abortedAt < 3_000) await new Promise((r) => setTimeout(r, 20));
+    expect(gw.openai.closedEarly()).toBe(closedBefore + 1);
+    expect(Date.now() - abortedAt).toBeLessThan(2_000);
+    // Booked as the client's cancel (499), as every front door books one.
+    const cancelled = async () => (await gw.gateway.deps.metrics.requests.get()).values.filter((v) => v.labels.status === "499").reduce((n, v) => n + v.value, 0);
+    while ((await cancelled()) === cancelledBefore && Date.now() - abortedAt < 3_000) await new Promise((r) => setTimeout(r, 20));
+    expect(await cancelled()).toBe(cancelledBefore + 1);
+  });
 });

@@ -31,6 +31,8 @@ export interface FakeUpstream {
   /** Responses served in order; when empty, `fallback` answers. */
   enqueue(...responses: Scripted[]): void;
   setFallback(response: (req: RecordedRequest) => Scripted): void;
+  /** Responses whose connection closed before they were sent in full (the client went away). */
+  closedEarly(): number;
   stop(): Promise<void>;
 }
 
@@ -38,6 +40,7 @@ export async function startFakeUpstream(fallback: (req: RecordedRequest) => Scri
   const queue: Scripted[] = [];
   const requests: RecordedRequest[] = [];
   const open = new Set<ServerResponse>();
+  let closedEarly = 0;
   let answer = fallback;
   const server: Server = createServer(async (req, res) => {
     const chunks: Buffer[] = [];
@@ -52,7 +55,10 @@ export async function startFakeUpstream(fallback: (req: RecordedRequest) => Scri
     const recorded: RecordedRequest = { method: req.method ?? "", path: req.url ?? "", headers: req.headers, body };
     requests.push(recorded);
     open.add(res);
-    res.on("close", () => open.delete(res));
+    res.on("close", () => {
+      open.delete(res);
+      if (!res.writableFinished) closedEarly += 1;
+    });
     await respond(res, queue.shift() ?? answer(recorded));
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
@@ -64,6 +70,7 @@ export async function startFakeUpstream(fallback: (req: RecordedRequest) => Scri
     setFallback: (f) => {
       answer = f;
     },
+    closedEarly: () => closedEarly,
     stop: () =>
       new Promise<void>((resolve) => {
         for (const res of open) res.destroy();

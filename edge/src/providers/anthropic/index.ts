@@ -65,7 +65,7 @@ export class AnthropicProvider implements Provider {
       try {
         message = await client.messages.create(params, opts);
       } catch (err) {
-        throw upstreamError(err, info);
+        throw upstreamError(err, info, ctx.signal);
       }
       yield { type: "accepted" };
       yield* messageEvents(message);
@@ -76,7 +76,7 @@ export class AnthropicProvider implements Provider {
       // The SDK does auth, retries and errors; the stream is read by the gateway's own SSE decoder.
       response = await client.messages.create({ ...params, stream: true }, opts).asResponse();
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
     yield { type: "accepted" };
     const translator = new StreamTranslator();
@@ -93,9 +93,9 @@ export class AnthropicProvider implements Provider {
         }
       }
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
-    if (!done) throw upstreamError(new Error("the stream ended before message_stop"), info);
+    if (!done) throw upstreamError(new Error("the stream ended before message_stop"), info, ctx.signal);
   }
 
   /** Anthropic's API has no embeddings endpoint: a 400 naming the model, before any call. */

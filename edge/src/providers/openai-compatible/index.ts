@@ -55,12 +55,12 @@ export class OpenAICompatibleProvider implements Provider {
       // Asked for base64 explicitly, so the SDK hands the reply over as sent.
       reply = await client.embeddings.create(toEmbeddingParams(request), { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } });
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
     try {
       return fromEmbeddingsReply(reply, inputCount(request.input));
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
   }
 
@@ -84,7 +84,7 @@ export class OpenAICompatibleProvider implements Provider {
         : client.chat.completions.create(params, opts)
       ).asResponse();
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
     yield { type: "accepted", ...(wire ? { wire } : {}) };
     try {
@@ -95,7 +95,7 @@ export class OpenAICompatibleProvider implements Provider {
         yield* streamReply(body, wire ? { clientWantsUsage: request.includeUsage } : undefined);
       }
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, ctx.signal);
     }
   }
 
@@ -106,13 +106,13 @@ export class OpenAICompatibleProvider implements Provider {
     try {
       response = await (request.stream ? client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts) : client.completions.create(params, opts)).asResponse();
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, opts.signal);
     }
     yield { type: "accepted" };
     try {
       yield* textCompletionReply(response, request.stream);
     } catch (err) {
-      throw upstreamError(err, info);
+      throw upstreamError(err, info, opts.signal);
     }
   }
 }

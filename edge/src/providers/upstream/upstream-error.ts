@@ -32,13 +32,18 @@ export interface UpstreamInfo {
   sdk: SdkErrors;
 }
 
-export function upstreamError(err: unknown, info: UpstreamInfo): GatewayError {
+/**
+ * `signal` is the call's: once it has fired (the client went away), whatever broke is the
+ * cancel's doing (a body read cut mid-way fails as a connection reset) and is booked as one.
+ */
+export function upstreamError(err: unknown, info: UpstreamInfo, signal?: AbortSignal): GatewayError {
   if (err instanceof GatewayError) return err;
   const { sdk } = info;
   // Timeout and abort first: both SDKs make them subclasses of the connection error.
   if (err instanceof sdk.APIConnectionTimeoutError)
     return new GatewayError(`${info.provider} did not answer in time.`, { status: 504, type: "server_error", code: "upstream_timeout", cause: err });
-  if (err instanceof sdk.APIUserAbortError) return new GatewayError("The request was cancelled.", { status: 499, type: "invalid_request_error", code: "cancelled", cause: err });
+  if (err instanceof sdk.APIUserAbortError || signal?.aborted)
+    return new GatewayError("The request was cancelled.", { status: 499, type: "invalid_request_error", code: "cancelled", cause: err });
   if (err instanceof sdk.APIConnectionError)
     return new GatewayError(`Could not reach ${info.provider}: ${err.message}`, { status: 502, type: "server_error", code: "upstream_unreachable", cause: err });
   if (err instanceof sdk.APIError) return fromStatus(err, info);
