@@ -48,6 +48,8 @@ const ErrorEventSchema = z.object({ error: ErrorSchema }).loose();
 export type Completion = z.infer<typeof CompletionSchema>;
 export type Chunk = z.infer<typeof ChunkSchema>;
 
+const utf8 = new TextDecoder();
+
 /** A body that is not what an OpenAI-compatible API sends (upstreamError names the provider). */
 const badReply = (what: string, cause?: unknown) => new Error(what, { cause });
 
@@ -100,13 +102,15 @@ export function* chunkEvents(chunk: Chunk, state: { finish: FinishReason | undef
 
 /** A JSON reply: translated, or as its bytes (with usage and finish read out). */
 export async function* jsonReply(response: Response, wire: boolean): AsyncGenerator<ChatEvent, void, undefined> {
-  const text = await response.text();
+  // Read as bytes once: decoded to parse, and on the wire path forwarded as they came (not encoded again).
+  const bytes = new Uint8Array(await response.arrayBuffer());
+  const text = utf8.decode(bytes);
   const completion = parse(CompletionSchema, text, "a completion");
   if (!wire) {
     yield* completionEvents(completion);
     return;
   }
-  yield { type: "wire", bytes: new TextEncoder().encode(text) };
+  yield { type: "wire", bytes };
   if (completion.usage) yield usageEvent(completion.usage);
   yield { type: "done", finishReason: finishReason(completion.choices[0]?.finish_reason) };
 }
