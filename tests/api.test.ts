@@ -180,11 +180,16 @@ describe.each(localKinds())("API on %s", (kind) => {
     });
   });
 
+  // On Workers, under Miniflare with the cores shared, workerd now and then (~2.5% of cancels)
+  // never reports the disconnect: neither request.signal nor the body's cancel comes, the runtime
+  // just stops asking for chunks (relay-body.ts). The send timeout then stops the work, and says
+  // so in the Worker's log: only that case may take longer, by the send timeout.
   it("a client that disconnects mid-stream frees the worker's slot within 200 ms", async () => {
     const controller = new AbortController();
+    const rid = `disconnect-${Date.now()}`;
     const res = await fetch(`${stack.url}/v1/chat/completions`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", "x-request-id": rid },
       body: JSON.stringify({ model: MODEL, messages: user("long story"), max_tokens: 2000, stream: true }),
       signal: controller.signal,
     });
@@ -197,8 +202,13 @@ describe.each(localKinds())("API on %s", (kind) => {
     }
     expect(await stack.activeRequests()).toBe(1);
     controller.abort();
-    const freedIn = await waitUntil(async () => (await stack.activeRequests()) === 0, 200);
-    expect(freedIn).toBeLessThanOrEqual(200);
+    const freedIn = await waitUntil(async () => (await stack.activeRequests()) === 0, 200 + (stack.workers?.sendTimeoutMs ?? 0));
+    if (freedIn > 200) {
+      // Longer only where the send timeout cut it, which the Worker logs (its output may lag).
+      const cut = new RegExp(`rid=${rid} send timeout`);
+      await waitUntil(async () => cut.test(stack.workers?.output() ?? ""), 1_000).catch(() => {});
+      expect(stack.workers?.output() ?? `freed in ${freedIn} ms, over 200`).toMatch(cut);
+    }
     expect(await stack.reservedSlots(MODEL)).toBe(0);
   });
 

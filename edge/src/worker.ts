@@ -22,7 +22,7 @@ export default {
       const shards = Math.max(1, Number(env.NATS_HUB_SHARDS ?? 1) || 1);
       // A bad value is refused by the hub's own settings check (config_error); here it is the default.
       const sendTimeout = sendTimeoutMsSchema.safeParse(env.SEND_TIMEOUT_MS || undefined);
-      return callHub(request, env.NATS_HUB, shards, ctx, sendTimeout.success ? sendTimeout.data : DEFAULT_SEND_TIMEOUT_MS);
+      return callHub(request, env.NATS_HUB, shards, ctx, sendTimeout.success ? sendTimeout.data : DEFAULT_SEND_TIMEOUT_MS, log);
     }
     let settings: ReturnType<typeof edgeSettings>;
     try {

@@ -11,7 +11,7 @@ import type { Store } from "../../edge/src/store/store.ts";
 import type { FakeUpstream } from "../fakes/fake-upstream.ts";
 import { startCloudFakes, startCloudGateway } from "./cloud-gateway.ts";
 import { createTestDatabase, type DbKind, dbKinds } from "./databases.ts";
-import { startWorkersEdge } from "./workers-edge.ts";
+import { startWorkersEdge, TEST_SEND_TIMEOUT_MS } from "./workers-edge.ts";
 
 export type TargetKind = DbKind | "workers";
 
@@ -89,7 +89,7 @@ async function workersTarget(databaseUrl: string, env: Record<string, string>): 
     natsWsUrl: inject("natsWsUrl"),
     databaseUrl,
     prefix: `cw${Math.random().toString(36).slice(2, 8)}`,
-    bindings: { ...fakes.env, ...env, NATS_MODE: "per-request" },
+    bindings: { SEND_TIMEOUT_MS: String(TEST_SEND_TIMEOUT_MS), ...fakes.env, ...env, NATS_MODE: "per-request" },
   });
   return {
     kind: "workers",

@@ -12,7 +12,7 @@ import { stopChild } from "./nats-server.ts";
 import { spawnGpuNode, spawnTtsNode } from "./processes.ts";
 import { scrape, total } from "./prom-text.ts";
 import { startTestStack } from "./stack.ts";
-import { startWorkersEdge } from "./workers-edge.ts";
+import { startWorkersEdge, TEST_SEND_TIMEOUT_MS } from "./workers-edge.ts";
 
 /** "workers": a NATS connection per request; "workers-hub": through the NatsHub Durable Object. */
 export type LocalKind = "in-process" | "nats" | "workers" | "workers-hub";
@@ -33,6 +33,8 @@ export interface LocalTarget {
   speech(): Promise<{ active: number; cancelled: number }>;
   /** Waits until the usage and conversation writes of past requests have landed. */
   settle(): Promise<void>;
+  /** Workers targets: what the Worker printed so far, and its send timeout (for cuts it logged). */
+  workers?: { output(): string; sendTimeoutMs: number };
   stop(): Promise<void>;
 }
 
@@ -63,7 +65,7 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
     spawnGpuNode({ natsUrl: inject("natsUrl"), modelsDir, workerId: "w-api", slots: 2, metricsPort, env: { SY_SUBJECT_PREFIX: prefix, LLAMA_CONTEXT_SIZE: "2048" } }),
     spawnTtsNode({ natsUrl: inject("natsUrl"), voicesDir: inject("voicesDir"), workerId: "t-api", metricsPort: ttsMetricsPort, env: { SY_SUBJECT_PREFIX: prefix } }),
   ]);
-  const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { ...env, NATS_MODE: kind === "workers-hub" ? "hub" : "per-request" } });
+  const edge = await startWorkersEdge({ bundleDir: inject("edgeBundleDir"), natsWsUrl: inject("natsWsUrl"), databaseUrl: db.url!, prefix, bindings: { SEND_TIMEOUT_MS: String(TEST_SEND_TIMEOUT_MS), ...env, NATS_MODE: kind === "workers-hub" ? "hub" : "per-request" } });
   const metrics = () => scrape(`http://127.0.0.1:${metricsPort}/metrics`);
   return {
     url: edge.url,
@@ -76,6 +78,7 @@ export async function startLocalTarget(kind: LocalKind, env: Record<string, stri
       return { active: total(m, "switchyard_tts_active_requests"), cancelled: total(m, "switchyard_tts_cancelled_total") };
     },
     settle: () => edge.settled(),
+    workers: { output: () => edge.output(), sendTimeoutMs: Number(env.SEND_TIMEOUT_MS ?? TEST_SEND_TIMEOUT_MS) },
     async stop() {
       await edge.stop();
       await Promise.all([stopChild(worker.child), stopChild(tts.child)]);

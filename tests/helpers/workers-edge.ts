@@ -20,6 +20,14 @@ export interface WorkersEdge {
   stop(): Promise<void>;
 }
 
+/**
+ * The test targets' SEND_TIMEOUT_MS (the deployed default is 60 s). Under Miniflare with the
+ * cores shared, workerd now and then never reports a client that went away (relay-body.ts):
+ * the send timeout is then what stops the work, and a test waiting on that should not wait a
+ * minute. Clients in the suites read promptly, so no live stream waits this long.
+ */
+export const TEST_SEND_TIMEOUT_MS = 500;
+
 /** The compatibility settings of wrangler.toml (Miniflare does not read it). */
 const COMPATIBILITY = { compatibilityDate: "2026-04-26", compatibilityFlags: ["nodejs_compat", "enable_request_signal"] };
 

@@ -4,6 +4,7 @@
  * (the full @cloudflare/workers-types globals clash with Node's in one type-check).
  */
 import { GatewayError } from "@switchyard/shared/errors";
+import type { Logger } from "@switchyard/shared/log";
 import { type GatewayConfig, gatewayConfigFromEnv } from "../config.ts";
 import { type RelayedBody, relayBody } from "./relay-body.ts";
 import { parseRouteConfig, type RouteConfig } from "../routing/route-config.ts";
@@ -44,10 +45,21 @@ export function edgeSettings(env: WorkersEnv): EdgeSettings {
 
 /**
  * The response as it is, with the per-request parts closed once its body is done (or
- * cancelled). `sendTimeoutMs` where this body goes to the client itself (relay-body.ts).
+ * cancelled). `log` and `sendTimeoutMs` where this body goes to the client itself
+ * (relay-body.ts): a cut is logged with the request's id.
  */
-export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>, sendTimeoutMs = 0): RelayedBody {
-  return relayBody(response, () => ctx.waitUntil(close()), sendTimeoutMs);
+export function closeAfterBody(response: Response, ctx: ExecutionContextLike, close: () => Promise<void>, client?: { sendTimeoutMs: number; log: Logger }): RelayedBody {
+  return relayBody(response, {
+    onEnd: () => ctx.waitUntil(close()),
+    sendTimeoutMs: client?.sendTimeoutMs,
+    onSendTimeout: client && ((ms) => logSendTimeout(client.log, response, ms)),
+  });
+}
+
+/** The line an operator sees for a disconnect the runtime never reported. */
+export function logSendTimeout(log: Logger, response: Response, ms: number): void {
+  const rid = response.headers.get("x-request-id");
+  (rid ? log.with({ rid }) : log).warn(`send timeout: the client took no data for ${ms} ms; its request is cancelled and the response cut (SEND_TIMEOUT_MS)`);
 }
 
 /** A setup failure (missing setting) answered in OpenAI's shape. */

@@ -7,7 +7,8 @@
  * never reach /__hub/ paths: the front answers them 404.
  */
 import { GatewayError } from "@switchyard/shared/errors";
-import type { DurableObjectNamespaceLike, ExecutionContextLike } from "./edge-env.ts";
+import type { Logger } from "@switchyard/shared/log";
+import { type DurableObjectNamespaceLike, type ExecutionContextLike, logSendTimeout } from "./edge-env.ts";
 import { relayBody } from "./relay-body.ts";
 
 /** Set by the front on every request it passes to the hub (a client's own value is replaced). */
@@ -16,7 +17,7 @@ export const HUB_PATH_PREFIX = "/__hub/";
 export const HUB_CANCEL_PATH = `${HUB_PATH_PREFIX}cancel`;
 
 /** `sendTimeoutMs`: the client-facing relay's (relay-body.ts); the hub's own relay has none. */
-export async function callHub(request: Request, hubs: DurableObjectNamespaceLike, shards: number, ctx: ExecutionContextLike, sendTimeoutMs: number): Promise<Response> {
+export async function callHub(request: Request, hubs: DurableObjectNamespaceLike, shards: number, ctx: ExecutionContextLike, sendTimeoutMs: number, log: Logger): Promise<Response> {
   const url = new URL(request.url);
   if (url.pathname.startsWith(HUB_PATH_PREFIX)) {
     const e = GatewayError.fromStatus(404, `Unknown path ${request.method} ${url.pathname}`, "not_found");
@@ -31,7 +32,11 @@ export async function callHub(request: Request, hubs: DurableObjectNamespaceLike
     const res = await hub.fetch(new Request(`${url.origin}${HUB_CANCEL_PATH}`, { method: "POST", headers: { [HUB_CALL_HEADER]: call } }));
     await res.body?.cancel();
   };
-  return relayBody(response, (cancelled) => {
-    if (cancelled) ctx.waitUntil(cancelAtHub().catch(() => {}));
-  }, sendTimeoutMs).response;
+  return relayBody(response, {
+    onEnd: (cancelled) => {
+      if (cancelled) ctx.waitUntil(cancelAtHub().catch(() => {}));
+    },
+    sendTimeoutMs,
+    onSendTimeout: (ms) => logSendTimeout(log, response, ms),
+  }).response;
 }

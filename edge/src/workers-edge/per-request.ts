@@ -78,5 +78,5 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
     ctx.waitUntil(close());
     throw err;
   }
-  return closeAfterBody(response, ctx, close, config.sendTimeoutMs).response;
+  return closeAfterBody(response, ctx, close, { sendTimeoutMs: config.sendTimeoutMs, log }).response;
 }
