@@ -63,7 +63,8 @@ export async function servePerRequest(request: Request, s: EdgeSettings, isolate
   const registry = new WorkerRegistry(bus, subjects(config.subjectPrefix), { ttlMs: config.workerTtlMs, log: (m) => log.warn(m) });
   const cached = isolate.cached();
   const readAt = cached?.readAt ?? Date.now();
-  if (bus.isConnected()) await registry.snapshot(cached?.statuses);
+  // Bounded as the connect is: a bucket read that never ends must not hold the request.
+  if (bus.isConnected()) await within(registry.snapshot(cached?.statuses), config.acceptTimeoutMs);
   const gateway = createGateway({ config, bus, store, secret: s.secret, log, env: s.vars, routeConfig: s.routeConfig, registry, perRequest: true, accessCache: isolate.access, cacheMemory: isolate.cacheMemory });
   const close = async () => {
     if (bus.isConnected()) isolate.keep(registry.workers(), readAt);

@@ -4,6 +4,7 @@
  * background and keeps reconnecting, so a gateway can start while NATS is down and serve
  * once it is back.
  */
+import { jetstreamManager } from "@nats-io/jetstream";
 import { Kvm } from "@nats-io/kv";
 import type { Authenticator, ConnectionOptions, NatsConnection } from "@nats-io/nats-core";
 import { NoRespondersError, RequestError, TimeoutError } from "@nats-io/nats-core";
@@ -146,8 +147,14 @@ export class NatsBus implements Bus {
         await kv.delete(key);
       },
       entries: async () => {
-        const keys: string[] = [];
-        for await (const key of await kv.keys()) keys.push(key);
+        // The keys from one stream-info request, then each key's last value: every step is a
+        // JetStream API request with its own timeout. kv.keys() runs a push consumer instead,
+        // and on a Worker's per-request WebSocket under load it now and then never ended (a
+        // request hung on it for good: one bucket read in ~300 in a loop with the cores busy).
+        const jsm = await jetstreamManager(this.#conn(), { checkAPI: false });
+        const prefix = `$KV.${bucket}.`;
+        const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });
+        const keys = Object.keys(info.state.subjects ?? {}).map((subject) => subject.slice(prefix.length));
         const found = await Promise.all(keys.map((key) => kv.get(key)));
         return found.flatMap((e) => (e && e.operation === "PUT" ? [{ key: e.key, value: e.value }] : []));
       },
