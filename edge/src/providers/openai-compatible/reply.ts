@@ -60,9 +60,12 @@ function parse<T>(schema: z.ZodType<T>, text: string, what: string): T {
   } catch (err) {
     throw badReply(`${what} that is not JSON`, err);
   }
-  // An error event mid-stream, thrown as the SDK's own parser would.
-  const error = ErrorEventSchema.safeParse(value);
-  if (error.success) throw new OpenAI.APIError(undefined, error.data.error, undefined, undefined);
+  // An error event mid-stream, thrown as the SDK's own parser would. Checked for its key
+  // first: zod's failing parse (an issue list per reply) cost more than the reply's own parse.
+  if (typeof value === "object" && value !== null && "error" in value) {
+    const error = ErrorEventSchema.safeParse(value);
+    if (error.success) throw new OpenAI.APIError(undefined, error.data.error, undefined, undefined);
+  }
   const parsed = schema.safeParse(value);
   if (!parsed.success) throw badReply(what, parsed.error);
   return parsed.data;

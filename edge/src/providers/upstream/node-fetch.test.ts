@@ -27,6 +27,17 @@ beforeAll(async () => {
       res.write('{"a":"par', () => res.destroy());
       return;
     }
+    if (req.url?.startsWith("/echo")) {
+      // What arrived: method, path, the framing headers and the body.
+      const pieces: Buffer[] = [];
+      req.on("data", (p: Buffer) => pieces.push(p));
+      req.on("end", () => {
+        const { host, "content-length": length, "transfer-encoding": te, "x-a": a } = req.headers;
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ method: req.method, path: req.url, host, length: length ?? null, te: te ?? null, a: a ?? null, body: Buffer.concat(pieces).toString() }));
+      });
+      return;
+    }
     if (req.url === "/empty") {
       res.writeHead(204);
       res.end();
@@ -110,5 +121,34 @@ describe("nodeFetch's Response", () => {
     expect(r.status).toBe(204);
     expect(r.body).toBeNull();
     expect(responseBytes(r)).toBeUndefined();
+  });
+});
+
+describe("nodeFetch's request", () => {
+  const echo = async (init: RequestInit, path = "/echo?q=1&r=%20") => (await (await nodeFetch(`${url}${path}`, init)).json()) as Record<string, string | null>;
+  const host = () => new URL(url).host;
+
+  it("sends the path with its query, Host, the headers given, and a string body with its byte length", async () => {
+    const body = '{"text":"héllo ✓"}';
+    const got = await echo({ method: "POST", headers: new Headers({ "x-a": "1", "content-type": "application/json" }), body });
+    expect(got).toEqual({ method: "POST", path: "/echo?q=1&r=%20", host: host(), length: String(Buffer.byteLength(body)), te: null, a: "1", body });
+  });
+
+  it("frames bytes, an empty POST and a bodiless GET as node would", async () => {
+    expect(await echo({ method: "POST", body: new TextEncoder().encode("bytes") })).toMatchObject({ length: "5", body: "bytes" });
+    expect(await echo({ method: "POST" })).toMatchObject({ length: "0", te: null, body: "" });
+    expect(await echo({ method: "GET" })).toMatchObject({ method: "GET", length: null, te: null, body: "" });
+  });
+
+  it("keeps a Host and a Content-Length given, and chunks a stream", async () => {
+    expect(await echo({ method: "POST", headers: { host: "upstream.example", "content-length": "2" }, body: "ok" })).toMatchObject({ host: "upstream.example", length: "2", body: "ok" });
+    const stream = new ReadableStream<Uint8Array>({
+      start(c) {
+        c.enqueue(new TextEncoder().encode("one,"));
+        c.enqueue(new TextEncoder().encode("two"));
+        c.close();
+      },
+    });
+    expect(await echo({ method: "POST", body: stream, duplex: "half" } as RequestInit)).toMatchObject({ te: "chunked", length: null, body: "one,two" });
   });
 });

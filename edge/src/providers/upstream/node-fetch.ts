@@ -36,25 +36,38 @@ export const nodeFetch: typeof fetch = (input, init) =>
       reject(new TypeError(`unsupported protocol ${url.protocol}`));
       return;
     }
-    const headers: Record<string, string> = {};
+    const body = init?.body;
+    const method = init?.method ?? "GET";
+    // Headers as one flat list, which node:http writes as they are (an object costs a
+    // setHeader per name); node then adds neither Host nor Content-Length, so they are here.
+    const headers: string[] = [];
+    let hasHost = false;
+    let hasLength = false;
     // The SDKs hand over a Headers already: read it, not a copy of it.
     const given = init?.headers;
     (given instanceof Headers ? given : new Headers(given)).forEach((value, name) => {
-      headers[name] = value;
+      if (name === "host") hasHost = true;
+      else if (name === "content-length") hasLength = true;
+      headers.push(name, value);
     });
+    if (!hasHost) headers.push("host", url.host);
+    const length = bodyLength(body, method);
+    if (!hasLength && length !== undefined) headers.push("content-length", String(length));
     const lib = url.protocol === "https:" ? https : http;
-    const req = lib.request(url, { method: init?.method ?? "GET", headers, agent: agents[url.protocol], signal: init?.signal ?? undefined }, (res) => {
+    // Options rather than the URL: node would convert the URL into these on every call.
+    const hostname = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+    const options = { protocol: url.protocol, hostname, port: url.port, path: url.pathname + url.search, method, headers, agent: agents[url.protocol], signal: init?.signal ?? undefined };
+    const req = lib.request(options, (res) => {
       // Pairs, which the Response fills its own Headers from (a Headers here would be copied).
       const out: [string, string][] = [];
       for (let i = 0; i + 1 < res.rawHeaders.length; i += 2) out.push([res.rawHeaders[i]!, res.rawHeaders[i + 1]!]);
       const status = res.statusCode ?? 502;
-      const empty = status === 204 || status === 304 || init?.method === "HEAD";
+      const empty = status === 204 || status === 304 || method === "HEAD";
       if (empty) res.resume();
       const responseInit = { status, statusText: res.statusMessage ?? "", headers: out };
       resolve(empty ? new Response(null, responseInit) : new NodeResponse(res, responseInit));
     });
     req.on("error", reject);
-    const body = init?.body;
     if (body === undefined || body === null) req.end();
     else if (typeof body === "string" || body instanceof Uint8Array) req.end(body);
     else if (body instanceof ArrayBuffer) req.end(new Uint8Array(body));
@@ -64,6 +77,17 @@ export const nodeFetch: typeof fetch = (input, init) =>
       reject(new TypeError("unsupported request body type"));
     }
   });
+
+/** Methods node:http sends without a body unless given one (it chunks the others by default). */
+const BODYLESS = new Set(["GET", "HEAD", "DELETE", "OPTIONS", "TRACE", "CONNECT"]);
+
+/** A body's length in bytes where it is known up front (as node would say it); a stream goes chunked. */
+function bodyLength(body: RequestInit["body"], method: string): number | undefined {
+  if (body === undefined || body === null) return BODYLESS.has(method.toUpperCase()) ? undefined : 0;
+  if (typeof body === "string") return Buffer.byteLength(body);
+  if (body instanceof Uint8Array || body instanceof ArrayBuffer) return body.byteLength;
+  return undefined;
+}
 
 const utf8 = new TextDecoder();
 
