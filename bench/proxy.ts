@@ -31,7 +31,7 @@ import { MODEL, replyPieces } from "./lib/proxy-fixture.ts";
 import { type Mode, PROXY_USAGE, parseProxyBenchOptions } from "./lib/proxy-options.ts";
 import { MODE_TITLES, printComparison, printCorrectness, printCpu, printElsewhere, printProbe, type Target } from "./lib/proxy-report.ts";
 import { type Bench, CHAT_PATH, type MeasuredWindow, runPart, urlOf, writeWindow } from "./lib/proxy-run.ts";
-import { buildGateway, gatewayEntry, gatewayEnv, logTail, pinCores } from "./lib/proxy-setup.ts";
+import { authStoreEnv, buildGateway, gatewayEntry, gatewayEnv, logTail, pinCores } from "./lib/proxy-setup.ts";
 
 const TARGETS: readonly Target[] = ["direct", "gateway"];
 
@@ -131,7 +131,7 @@ async function main(cleanups: Cleanups): Promise<number> {
           startChildService({
             name: "gateway (auth on)",
             entry: gatewayEntry(opts),
-            env: { ...gatewayEnv(opts, upstream.url, join(tmp, "data-auth")), BENCH_AUTH: "1" },
+            env: { ...gatewayEnv(opts, upstream.url, join(tmp, "data-auth")), ...(await authStoreEnv(opts)), BENCH_AUTH: "1" },
             timeoutMs: 60_000,
             stdoutFile: authLog,
             wrapper: pinning?.gateway,

@@ -6,6 +6,7 @@ import { spawnSync } from "node:child_process";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import pg from "pg";
 import { buildNode } from "../../scripts/build-node.ts";
 import { isPostgresUrl, type ProxyBenchOptions } from "./proxy-options.ts";
 
@@ -59,6 +60,29 @@ export function gatewayEnv(opts: ProxyBenchOptions, upstreamUrl: string, dataDir
     UPSTREAM_MAX_RETRIES: "0",
     BENCH_GATEWAY_LOG: opts.gatewayLog ? "on" : "off",
   };
+}
+
+/**
+ * The auth-on gateway's database on a Postgres server: a sibling of the given one (`<name>_auth`,
+ * made if missing). On the same database its key would end the other gateways' open mode, and
+ * their requests would all be 401.
+ */
+export async function authStoreEnv(opts: ProxyBenchOptions): Promise<Record<string, string>> {
+  if (!isPostgresUrl(opts.store)) return {};
+  const url = new URL(opts.store);
+  const name = `${url.pathname.slice(1)}_auth`;
+  const admin = new URL(url);
+  admin.pathname = "/postgres";
+  const client = new pg.Client({ connectionString: admin.toString() });
+  await client.connect();
+  try {
+    const exists = await client.query("select 1 from pg_database where datname = $1", [name]);
+    if (exists.rowCount === 0) await client.query(`create database "${name.replaceAll('"', '""')}"`);
+  } finally {
+    await client.end();
+  }
+  url.pathname = `/${name}`;
+  return { DATABASE_URL: url.toString() };
 }
 
 /** The end of the gateway's log, to show with a failure (its errors go there, not to stderr). */
