@@ -150,7 +150,7 @@ export class NatsBus implements Bus {
         // The keys from one stream-info request, then each key's last value: every step is a
         // JetStream API request with its own timeout. kv.keys() runs a push consumer instead,
         // and on a Worker's per-request WebSocket under load it now and then never ended (a
-        // request hung on it for good: one bucket read in ~300 in a loop with the cores busy).
+        // request hung on it for good: one bucket read of ~540 in a loop with the cores busy).
         const jsm = await jetstreamManager(this.#conn(), { checkAPI: false });
         const prefix = `$KV.${bucket}.`;
         const info = await jsm.streams.info(`KV_${bucket}`, { subjects_filter: `${prefix}>` });

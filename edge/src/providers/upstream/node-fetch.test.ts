@@ -32,9 +32,9 @@ beforeAll(async () => {
       const pieces: Buffer[] = [];
       req.on("data", (p: Buffer) => pieces.push(p));
       req.on("end", () => {
-        const { host, "content-length": length, "transfer-encoding": te, "x-a": a } = req.headers;
+        const { host, "content-length": length, "transfer-encoding": te, "x-a": a, authorization } = req.headers;
         res.writeHead(200, { "content-type": "application/json" });
-        res.end(JSON.stringify({ method: req.method, path: req.url, host, length: length ?? null, te: te ?? null, a: a ?? null, body: Buffer.concat(pieces).toString() }));
+        res.end(JSON.stringify({ method: req.method, path: req.url, host, length: length ?? null, te: te ?? null, a: a ?? null, ...(authorization ? { authorization } : {}), body: Buffer.concat(pieces).toString() }));
       });
       return;
     }
@@ -138,6 +138,13 @@ describe("nodeFetch's request", () => {
     expect(await echo({ method: "POST", body: new TextEncoder().encode("bytes") })).toMatchObject({ length: "5", body: "bytes" });
     expect(await echo({ method: "POST" })).toMatchObject({ length: "0", te: null, body: "" });
     expect(await echo({ method: "GET" })).toMatchObject({ method: "GET", length: null, te: null, body: "" });
+  });
+
+  it("sends a URL's credentials as Basic auth, unless an Authorization is given", async () => {
+    const withCreds = url.replace("http://", "http://us%40er:p%3Ass@");
+    const basic = `Basic ${Buffer.from("us@er:p:ss").toString("base64")}`;
+    expect(await (await nodeFetch(`${withCreds}/echo`)).json()).toMatchObject({ authorization: basic });
+    expect(await (await nodeFetch(`${withCreds}/echo`, { headers: { authorization: "Bearer k" } })).json()).toMatchObject({ authorization: "Bearer k" });
   });
 
   it("keeps a Host and a Content-Length given, and chunks a stream", async () => {

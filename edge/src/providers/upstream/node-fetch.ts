@@ -43,14 +43,19 @@ export const nodeFetch: typeof fetch = (input, init) =>
     const headers: string[] = [];
     let hasHost = false;
     let hasLength = false;
+    let hasAuth = false;
     // The SDKs hand over a Headers already: read it, not a copy of it.
     const given = init?.headers;
     (given instanceof Headers ? given : new Headers(given)).forEach((value, name) => {
       if (name === "host") hasHost = true;
       else if (name === "content-length") hasLength = true;
+      else if (name === "authorization") hasAuth = true;
       headers.push(name, value);
     });
     if (!hasHost) headers.push("host", url.host);
+    // Credentials in the URL, as node:http would send them from a URL (unless one is given).
+    if (!hasAuth && (url.username || url.password))
+      headers.push("authorization", `Basic ${Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString("base64")}`);
     const length = bodyLength(body, method);
     if (!hasLength && length !== undefined) headers.push("content-length", String(length));
     const lib = url.protocol === "https:" ? https : http;
