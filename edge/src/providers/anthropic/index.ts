@@ -9,7 +9,7 @@ import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import type { EmbeddingsResult, NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
-import { responseBytes } from "../upstream/response-bytes.ts";
+import { letGo, responseBytes } from "../upstream/response-bytes.ts";
 import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
 import { messageEvents, StreamTranslator } from "./events.ts";
 import { toAnthropicParams } from "./request.ts";
@@ -78,10 +78,10 @@ export class AnthropicProvider implements Provider {
     } catch (err) {
       throw upstreamError(err, info, ctx.signal);
     }
-    yield { type: "accepted" };
     const translator = new StreamTranslator();
     let done = false;
     try {
+      yield { type: "accepted" };
       const body = responseBytes(response);
       if (!body) throw new Error("the stream has no body");
       for await (const sse of sseEvents(body)) {
@@ -94,6 +94,8 @@ export class AnthropicProvider implements Provider {
       }
     } catch (err) {
       throw upstreamError(err, info, ctx.signal);
+    } finally {
+      letGo(response);
     }
     if (!done) throw upstreamError(new Error("the stream ended before message_stop"), info, ctx.signal);
   }

@@ -9,7 +9,7 @@ import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
-import { responseBytes } from "../upstream/response-bytes.ts";
+import { letGo, responseBytes } from "../upstream/response-bytes.ts";
 import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
 import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
 import { jsonReply, streamReply } from "./reply.ts";
@@ -86,8 +86,8 @@ export class OpenAICompatibleProvider implements Provider {
     } catch (err) {
       throw upstreamError(err, info, ctx.signal);
     }
-    yield { type: "accepted", ...(wire ? { wire } : {}) };
     try {
+      yield { type: "accepted", ...(wire ? { wire } : {}) };
       if (!request.stream) yield* jsonReply(response, wire);
       else {
         const body = responseBytes(response);
@@ -96,6 +96,8 @@ export class OpenAICompatibleProvider implements Provider {
       }
     } catch (err) {
       throw upstreamError(err, info, ctx.signal);
+    } finally {
+      letGo(response);
     }
   }
 
@@ -108,11 +110,13 @@ export class OpenAICompatibleProvider implements Provider {
     } catch (err) {
       throw upstreamError(err, info, opts.signal);
     }
-    yield { type: "accepted" };
     try {
+      yield { type: "accepted" };
       yield* textCompletionReply(response, request.stream);
     } catch (err) {
       throw upstreamError(err, info, opts.signal);
+    } finally {
+      letGo(response);
     }
   }
 }

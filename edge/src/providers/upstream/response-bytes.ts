@@ -20,3 +20,12 @@ export function responseBytes(response: Response): AsyncIterable<Uint8Array> | u
   if (own) return own;
   return response.body ? readChunks(response.body) : undefined;
 }
+
+/**
+ * Lets go of a body its reader never started on: a consumer that stops at "accepted" (return(),
+ * no signal fired) must not leave the upstream connection holding an unread answer. Free once
+ * the body has been read (bodyUsed).
+ */
+export function letGo(response: Response): void {
+  if (!response.bodyUsed) response.body?.cancel().catch(() => {});
+}
