@@ -37,6 +37,17 @@ export class AccessCache {
 }
 
 export class Access {
+  /**
+   * Database reads in flight, shared by every request that misses the cache meanwhile: a burst
+   * of requests (a thousand streams opened at once) makes one query, not one each. Held here,
+   * not in AccessCache: a promise must not cross Workers requests, and a Workers gateway (with
+   * its Access) lives for one request.
+   */
+  #openCheck: Promise<boolean> | undefined;
+  readonly #lookups = new Map<string, Promise<(ApiKey & { hash: string }) | undefined>>();
+  /** Bumped by invalidate(): a read that started before it does not write its answer back. */
+  #generation = 0;
+
   constructor(
     private readonly store: Store,
     private readonly hasher: KeyHasher,
@@ -48,13 +59,30 @@ export class Access {
   async openMode(now = Date.now()): Promise<boolean> {
     if (!this.loopbackOnly) return false;
     if (now < this.cache.openUntil) return this.cache.open;
-    this.cache.open = !(await this.store.hasActiveKeys());
-    this.cache.openUntil = now + 1_000;
-    return this.cache.open;
+    if (!this.#openCheck) {
+      const check: Promise<boolean> = this.#checkOpen(now).finally(() => {
+        if (this.#openCheck === check) this.#openCheck = undefined;
+      });
+      this.#openCheck = check;
+    }
+    return this.#openCheck;
+  }
+
+  async #checkOpen(now: number): Promise<boolean> {
+    const generation = this.#generation;
+    const open = !(await this.store.hasActiveKeys());
+    if (generation === this.#generation) {
+      this.cache.open = open;
+      this.cache.openUntil = now + 1_000;
+    }
+    return open;
   }
 
   /** A key was created, changed or revoked here: re-check at once. */
   invalidate(): void {
+    this.#generation++;
+    this.#openCheck = undefined;
+    this.#lookups.clear();
     this.cache.openUntil = 0;
     this.cache.keys.clear();
   }
@@ -72,9 +100,22 @@ export class Access {
   async #lookup(hash: string, now: number): Promise<(ApiKey & { hash: string }) | undefined> {
     const cached = this.cache.keys.get(hash);
     if (cached && now < cached.until) return cached.key;
+    const inFlight = this.#lookups.get(hash);
+    if (inFlight) return inFlight;
+    const read: Promise<(ApiKey & { hash: string }) | undefined> = this.#readKey(hash, now).finally(() => {
+      if (this.#lookups.get(hash) === read) this.#lookups.delete(hash);
+    });
+    this.#lookups.set(hash, read);
+    return read;
+  }
+
+  async #readKey(hash: string, now: number): Promise<(ApiKey & { hash: string }) | undefined> {
+    const generation = this.#generation;
     const key = await this.store.keyByHash(hash);
-    if (this.cache.keys.size > 10_000) this.cache.keys.clear();
-    this.cache.keys.set(hash, { key, until: now + KEY_CACHE_MS });
+    if (generation === this.#generation) {
+      if (this.cache.keys.size > 10_000) this.cache.keys.clear();
+      this.cache.keys.set(hash, { key, until: now + KEY_CACHE_MS });
+    }
     return key;
   }
 
