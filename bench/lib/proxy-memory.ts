@@ -32,6 +32,8 @@ interface Wave {
   midway: string;
   complete: number;
   failed: number;
+  /** Why the failed ones failed ("status 502", "ECONNRESET", "cut short"), with counts. */
+  reasons: string;
   seconds: number;
 }
 
@@ -44,18 +46,27 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
     peakMb = Math.max(peakMb, rssMb(gateway.pid));
   }, 100);
   const started = performance.now();
+  const reasons = new Map<string, number>();
   const one = () =>
     new Promise<boolean>((resolve) => {
+      const fail = (why: string) => {
+        reasons.set(why, (reasons.get(why) ?? 0) + 1);
+        resolve(false);
+      };
       const req = http.request(`${gateway.url}${CHAT_PATH}`, { method: "POST", agent, headers: { "content-type": "application/json" } }, (res) => {
         let tail = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
-          tail = (tail + chunk).slice(-64);
+          tail = (tail + chunk).slice(-200);
         });
-        res.on("end", () => resolve(res.statusCode === 200 && tail.endsWith("data: [DONE]\n\n")));
-        res.on("error", () => resolve(false));
+        res.on("end", () => {
+          if (res.statusCode !== 200) fail(`status ${res.statusCode}: ${tail.slice(0, 120)}`);
+          else if (!tail.endsWith("data: [DONE]\n\n")) fail(`cut short: …${JSON.stringify(tail.slice(-120))}`);
+          else resolve(true);
+        });
+        res.on("error", (e: NodeJS.ErrnoException) => fail(`response ${e.code ?? e.message}`));
       });
-      req.on("error", () => resolve(false));
+      req.on("error", (e: NodeJS.ErrnoException) => fail(`request ${e.code ?? e.message}`));
       req.end(body);
     });
   const all = Promise.all(Array.from({ length: streams }, one));
@@ -68,7 +79,8 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
   clearInterval(sampler);
   agent.destroy();
   const complete = results.filter(Boolean).length;
-  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), midway, complete, failed: streams - complete, seconds: (performance.now() - started) / 1000 };
+  const why = [...reasons].map(([r, n]) => `${n}× ${r}`).join("; ");
+  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), midway, complete, failed: streams - complete, reasons: why, seconds: (performance.now() - started) / 1000 };
 }
 
 const mb = (v: number) => `${v.toFixed(1)} MB`;
@@ -125,6 +137,7 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
 
   const open = await wave(gateway, opts.streams, () => breakdown(gateway));
   console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}${open.midway}`);
+  if (open.failed > 0) console.log(`    failed: ${open.reasons}`);
   const afterReadings = await watchRss(gateway, opts.settleSeconds);
   const after = afterReadings.at(-1) ?? rssMb(gateway.pid);
   const peakOk = open.peakMb <= PEAK_GOAL_MB;
@@ -157,7 +170,7 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
       failed += w.failed;
       await sleep(2_000);
       afterWaves.push(rssMb(gateway.pid));
-      console.log(`  wave ${String(i).padStart(3)}: peak ${mb(w.peakMb)}, after ${mb(afterWaves.at(-1)!)}, ${w.failed} failed`);
+      console.log(`  wave ${String(i).padStart(3)}: peak ${mb(w.peakMb)}, after ${mb(afterWaves.at(-1)!)}, ${w.failed} failed${w.failed > 0 ? ` (${w.reasons})` : ""}`);
     }
     const half = Math.floor(afterWaves.length / 2);
     const early = Math.min(...afterWaves.slice(0, Math.max(1, half)));
