@@ -3,7 +3,7 @@ import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { parseChatRequest } from "../openai/chat-request.ts";
-import { type CompletionMeta, collectCompletion, collectWire, completionChunks, wireChunks } from "../openai/chat-response.ts";
+import { type CompletionMeta, collectCompletion, collectWire, completionChunks, wireBytes } from "../openai/chat-response.ts";
 import { sseStream } from "../sse/sse-stream.ts";
 import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
@@ -22,14 +22,12 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   }
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
-  return c.body(
-    sseStream({
-      events: withCleanup<unknown>(wire ? wireChunks(events) : completionChunks(first, events, meta, request.includeUsage), events),
-      onError: (err) => {
-        const e = GatewayError.from(err);
-        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
-        return e.toJSON();
-      },
-    }),
-  );
+  const onError = (err: unknown) => {
+    const e = GatewayError.from(err);
+    c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
+    return e.toJSON();
+  };
+  // The lean path reads the accounted events itself: no generator of ours between them and the client.
+  if (wire) return c.body(sseStream({ events, select: wireBytes, onError }));
+  return c.body(sseStream({ events: withCleanup<unknown>(completionChunks(first, events, meta, request.includeUsage), events), onError }));
 }

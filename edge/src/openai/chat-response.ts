@@ -139,7 +139,8 @@ export async function collectWire(events: Events): Promise<Uint8Array<ArrayBuffe
   return new Uint8Array(Buffer.concat(parts));
 }
 
-/** A streamed wire reply: the upstream's events as they came (the SSE encoder adds the closing [DONE]). */
-export async function* wireChunks(events: Events): AsyncGenerator<Uint8Array, void, undefined> {
-  for (let next = await events.next(); !next.done; next = await events.next()) if (next.value.type === "wire") yield next.value.bytes;
-}
+/**
+ * A streamed wire reply's bytes: the upstream's events as they came, for sseStream's `select`
+ * (the SSE encoder adds the closing [DONE]); the other events (usage, done) send nothing.
+ */
+export const wireBytes = (e: ChatEvent): Uint8Array | undefined => (e.type === "wire" ? e.bytes : undefined);

@@ -10,8 +10,14 @@ const DONE = encoder.encode("data: [DONE]\n\n");
 export const sseFrame = (value: unknown, event?: string): Uint8Array =>
   encoder.encode(`${event ? `event: ${event}\n` : ""}data: ${JSON.stringify(value)}\n\n`);
 
-export interface SseSource {
-  events: AsyncIterator<unknown>;
+export interface SseSource<T = unknown> {
+  events: AsyncIterator<T>;
+  /**
+   * What each event sends (default: the event itself); undefined sends nothing for it. A filter
+   * here costs a call per event, where one more async generator in front of `events` would add
+   * a generator step, promises and a held frame per event and per open stream.
+   */
+  select?: (value: T) => unknown;
   /** Turns an error thrown mid-stream into the final event sent before closing. */
   onError: (err: unknown) => unknown;
   /** Anthropic style: each event's `type` field is also its `event:` name, and no [DONE] ends the stream. */
@@ -21,7 +27,7 @@ export interface SseSource {
 const eventName = (value: unknown): string | undefined =>
   typeof value === "object" && value !== null && "type" in value && typeof value.type === "string" ? value.type : undefined;
 
-export function sseStream({ events, onError, namedEvents = false }: SseSource): ReadableStream<Uint8Array> {
+export function sseStream<T>({ events, select, onError, namedEvents = false }: SseSource<T>): ReadableStream<Uint8Array> {
   const frame = (value: unknown) => sseFrame(value, namedEvents ? eventName(value) : undefined);
   let finished = false;
   return new ReadableStream<Uint8Array>(
@@ -29,12 +35,19 @@ export function sseStream({ events, onError, namedEvents = false }: SseSource): 
       async pull(controller) {
         if (finished) return;
         try {
-          const next = await events.next();
-          if (next.done) {
-            finished = true;
-            if (!namedEvents) controller.enqueue(DONE);
-            controller.close();
-          } else controller.enqueue(next.value instanceof Uint8Array ? next.value : frame(next.value));
+          for (;;) {
+            const next = await events.next();
+            if (next.done) {
+              finished = true;
+              if (!namedEvents) controller.enqueue(DONE);
+              controller.close();
+              return;
+            }
+            const value = select ? select(next.value) : next.value;
+            if (value === undefined) continue;
+            controller.enqueue(value instanceof Uint8Array ? value : frame(value));
+            return;
+          }
         } catch (err) {
           finished = true;
           controller.enqueue(frame(onError(err)));
