@@ -32,15 +32,16 @@ function randomStream(rand: () => number, events: number): string {
 const view = (e: SseEvent) => ({ event: e.event, data: e.data, id: e.id });
 const decodeWhole = (bytes: Uint8Array) => new SseDecoder().push(bytes);
 
-function decodeSplit(bytes: Uint8Array, cuts: number[]): SseEvent[] {
+function decodeSplit(bytes: Uint8Array, cuts: number[], asBuffer = false): SseEvent[] {
   const decoder = new SseDecoder();
   const out: SseEvent[] = [];
   let at = 0;
   for (const cut of [...cuts, bytes.length]) {
     // A fresh buffer per read, zeroed after: what the decoder keeps must not be a view of it.
     // (An event it returns may be one: its bytes are taken before the buffer is reused.)
-    const chunk = bytes.slice(at, cut);
-    out.push(...decoder.push(chunk).map((e) => ({ ...e, raw: e.raw.slice() })));
+    // Node's reads are Buffers, which the decoder reads through Buffer's own decoding.
+    const chunk = asBuffer ? Buffer.from(bytes.subarray(at, cut)) : bytes.slice(at, cut);
+    out.push(...decoder.push(chunk).map((e) => ({ ...e, raw: new Uint8Array(e.raw) })));
     chunk.fill(0);
     at = cut;
   }
@@ -56,6 +57,8 @@ describe("SseDecoder", () => {
       const cuts = [...new Set(Array.from({ length: Math.floor(rand() * 20) }, () => Math.floor(rand() * bytes.length)))].sort((a, b) => a - b);
       const split = decodeSplit(bytes, cuts).map((e) => ({ ...view(e), raw: [...e.raw] }));
       expect(split, `seed ${seed}`).toEqual(whole);
+      const buffers = decodeSplit(bytes, cuts, true).map((e) => ({ ...view(e), raw: [...e.raw] }));
+      expect(buffers, `seed ${seed}, Buffer reads`).toEqual(whole);
       // The raw bytes of the events are the stream itself, in order.
       expect(whole.flatMap((e) => e.raw).length).toBeLessThanOrEqual(bytes.length);
     }
@@ -94,6 +97,25 @@ describe("SseDecoder", () => {
     expect(new TextDecoder().decode(joined)).toBe('data: {"a":1}\n\ndata: {"b":2}\r\n\r\n');
     // Pieces of different buffers are copied.
     expect(new TextDecoder().decode(concatBytes([chunk.subarray(0, 4), new TextEncoder().encode("!")]))).toBe("data!");
+  });
+
+  it("drops a byte order mark at the start of the stream only, however the stream is split", () => {
+    const bytes = new TextEncoder().encode("\uFEFFdata: a\n\ndata: \uFEFFb\n\n\uFEFFdata: c\n\n");
+    const expected = [
+      { event: undefined, data: "a", id: undefined },
+      { event: undefined, data: "\uFEFFb", id: undefined },
+    ];
+    expect(decodeWhole(bytes).map(view)).toEqual(expected);
+    // Split inside the mark, for both kinds of read.
+    expect(decodeSplit(bytes, [1, 2, 4]).map(view)).toEqual(expected);
+    expect(decodeSplit(bytes, [1, 2, 4], true).map(view)).toEqual(expected);
+  });
+
+  it("decodes invalid UTF-8 alike from Uint8Array and Buffer reads (U+FFFD)", () => {
+    const bytes = Uint8Array.from([...new TextEncoder().encode("data: a"), 0xff, 0xc3, ...new TextEncoder().encode("b\n\n")]);
+    const fromArray = decodeWhole(bytes).map(view);
+    expect(fromArray).toEqual([{ event: undefined, data: "a\uFFFD\uFFFDb", id: undefined }]);
+    expect(new SseDecoder().push(Buffer.from(bytes)).map(view)).toEqual(fromArray);
   });
 
   it("takes many events in one read, and drops an event the stream ends inside", () => {

@@ -132,6 +132,9 @@ export async function* streamReply(body: AsyncIterable<Uint8Array>, wire: { clie
   const state: { finish: FinishReason | undefined } = { finish: undefined };
   const decoder = new SseDecoder();
   let ended = false;
+  // Wire: one read's pieces and usage events, kept across reads (emptied after each).
+  const pieces: Uint8Array[] = [];
+  const usage: ChatEvent[] = [];
   for await (const read of body) {
     if (ended) continue;
     const events = decoder.push(read);
@@ -145,8 +148,6 @@ export async function* streamReply(body: AsyncIterable<Uint8Array>, wire: { clie
       }
       continue;
     }
-    const pieces: Uint8Array[] = [];
-    const usage: ChatEvent[] = [];
     // What came before a bad event in the same read still goes out, ahead of the error.
     let failure: { error: unknown } | undefined;
     for (const event of events) {
@@ -161,8 +162,14 @@ export async function* streamReply(body: AsyncIterable<Uint8Array>, wire: { clie
         break;
       }
     }
-    if (pieces.length > 0) yield { type: "wire", bytes: concatBytes(pieces) };
-    yield* usage;
+    if (pieces.length > 0) {
+      const bytes = concatBytes(pieces);
+      pieces.length = 0;
+      yield { type: "wire", bytes };
+    }
+    // A loop, not yield*: an async generator's yield* over an array awaits even when it is empty.
+    for (const e of usage) yield e;
+    usage.length = 0;
     if (failure) throw failure.error;
   }
   if (!ended) for (const event of decoder.end()) if (event.data !== "[DONE]" && !wire) yield* chunkEvents(parse(ChunkSchema, event.data, "a stream chunk"), state);
