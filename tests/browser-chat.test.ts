@@ -5,10 +5,11 @@
  * with Retry, inert HTML in replies, speech, phone width and axe-core. Stacks of their own (no
  * worker, auth on, the Workers build) are in tests/browser-chat-stacks.test.ts.
  */
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { AxeBuilder } from "@axe-core/playwright";
+import { writeTinyLlamaGguf } from "@switchyard/gpu-node/demo-model/tiny-llama";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, inject, it } from "vitest";
 import { openaiError, openaiStream, openaiStreamEvents } from "./fakes/openai-wire.ts";
@@ -25,6 +26,26 @@ afterAll(async () => {
   await browser?.close();
 });
 
+/**
+ * A model whose replies outlast the page: the shared tiny model fills its 2,048-token context in
+ * under a second here, and chromium on a busy CI machine can show a reply's first 40 characters
+ * later than that (CI saw the worker idle before Stop was pressed). The same weights with a
+ * 32,768-token context keep generating for many seconds unless stopped.
+ */
+const STORY = "tiny-story";
+
+async function storyModels(dir: string): Promise<string> {
+  const models = join(dir, "models");
+  await mkdir(models);
+  await writeTinyLlamaGguf(join(models, `${STORY}.gguf`), { seed: 7, contextLength: 32_768 });
+  const entries = [
+    { id: LOCAL, path: join(inject("modelsDir"), `${LOCAL}.gguf`) },
+    { id: STORY, path: `${STORY}.gguf`, context_window: 32_768 },
+  ];
+  await writeFile(join(models, "models.json"), JSON.stringify(entries));
+  return models;
+}
+
 describe("the chat page on the embedded stack", () => {
   let stack: TestStack;
   let fakes: CloudFakes;
@@ -34,7 +55,7 @@ describe("the chat page on the embedded stack", () => {
     fakes = await startCloudFakes();
     streamingFallback(fakes);
     dir = await mkdtemp(join(tmpdir(), "sy-browser-"));
-    stack = await startTestStack({ modelsDir: inject("modelsDir"), env: { ...fakes.env, WORKER_ID: "w-page", UPSTREAM_MAX_RETRIES: "0", SWITCHYARD_CONFIG: await routesFile(dir) } });
+    stack = await startTestStack({ modelsDir: await storyModels(dir), env: { ...fakes.env, WORKER_ID: "w-page", UPSTREAM_MAX_RETRIES: "0", SWITCHYARD_CONFIG: await routesFile(dir) } });
   });
   afterAll(async () => {
     await stack?.stop();
@@ -79,7 +100,7 @@ describe("the chat page on the embedded stack", () => {
 
   it("stops mid-stream: the text stops growing and the worker's slot is free again", async () => {
     const { page } = await openPage(browser, stack.url);
-    await chooseModel(page, LOCAL);
+    await chooseModel(page, STORY);
     await send(page, "Tell me a long story");
     await page.waitForFunction(() => (document.querySelector(".turn.assistant .md")?.textContent?.length ?? 0) > 40);
     expect(stack.gpuNode.worker.activeRequests).toBe(1);
