@@ -58,11 +58,17 @@ describe("workers that hang, die and drain", () => {
   });
 
   it("sends a request once to another worker when the one it went to hangs before accepting", async () => {
+    // The gateway must know every worker idle first: a worker stopped while its last status
+    // still counted the warm-up's request busy is never picked, and nothing would be resent.
+    await waitFor(() => gw.gateway.registry.workers().every((w) => w.models.every((m) => m.slotsBusy === 0)), 10_000, 20);
     workers.get("w-1")!.child.kill("SIGSTOP");
     try {
       // Four idle one-slot workers and four requests: one of them is dispatched to the hung worker.
+      // Long enough (1,000 tokens, most of a second) that all four are busy at once: with short
+      // replies a worker could be free again before the fourth request was dispatched and take
+      // it instead of the hung one.
       const started = performance.now();
-      const replies = await Promise.all([0, 1, 2, 3].map((i) => chat(gw, `resend ${i}`).then((r) => ({ r, ms: performance.now() - started }))));
+      const replies = await Promise.all([0, 1, 2, 3].map((i) => chat(gw, `resend ${i}`, 1_000).then((r) => ({ r, ms: performance.now() - started }))));
       // A failure names what came back, not only its status.
       expect(replies.map(({ r }) => (r.status === 200 ? 200 : `${r.status} ${r.text.slice(0, 300)}`))).toEqual([200, 200, 200, 200]);
       expect(replies.map(({ r }) => r.headers.get("x-switchyard-worker"))).not.toContain("w-1");
