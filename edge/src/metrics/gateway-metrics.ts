@@ -35,7 +35,7 @@ export class GatewayMetrics {
    * Each call's series, made once. A labels object per call cost more than it looks: on Node 20
    * `{ ...labels, status }` builds a new hidden class every time (~0.4 µs), and those live in
    * the old generation until a full GC: per request they were a sixth of all the memory that
-   * outlived the young generation, lengthening every scavenge (bench:proxy's p99).
+   * outlived the young generation.
    */
   readonly #series = new Map<string, CallSeries>();
 
