@@ -207,6 +207,9 @@ describe.each(localKinds())("embeddings on a local model (%s)", (kind) => {
     expect(total(metrics, "switchyard_requests_total", { model: "emb-usage", target: `local:${MODEL}`, status: "200" })).toBe(1);
     expect(total(metrics, "switchyard_requests_total", { model: CHAT_ONLY, status: "400" })).toBeGreaterThanOrEqual(1);
     expect(total(metrics, "switchyard_tokens_total", { model: "emb-usage", kind: "prompt" })).toBe(res.usage.prompt_tokens);
+    // A made-up name (the 404 above) gets no series of its own: clients cannot grow /metrics without end.
+    expect(total(metrics, "switchyard_requests_total", { model: "(unknown)", target: "none", status: "404" })).toBeGreaterThanOrEqual(1);
+    expect(metrics.filter((s) => s.labels.model === "no-such-model")).toEqual([]);
   });
 
   // Skipped on Workers for workerd's limitation, not ours (cloudflare/workers-sdk#6467,

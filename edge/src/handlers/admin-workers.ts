@@ -41,7 +41,7 @@ export const WorkerSchema = z.object({
 export const WorkerListSchema = z.object({
   object: z.literal("list"),
   data: z.array(WorkerSchema),
-  queues: z.array(z.object({ model: z.string(), length: int, service_ms: int })).meta({ description: "This gateway's queue per model." }),
+  queues: z.array(z.object({ model: z.string(), length: int, service_ms: int })).meta({ description: "This gateway's queue per model that its workers serve or that requests wait for." }),
 });
 
 const iso = (unixMs: number) => (unixMs > 0 ? new Date(unixMs).toISOString() : null);

@@ -34,7 +34,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   for (const [name, value] of Object.entries(admission.headers)) header(c, name, value);
   if (cache) {
     header(c, "x-switchyard-cache", cache.status);
-    metrics.cache.inc({ model: request.model, result: cache.status });
+    metrics.observeCache(request.model, cache.status);
   }
   const newMessages = request.messages;
   if (conversationId !== undefined) {

@@ -6,15 +6,28 @@
 import type { Bus } from "@switchyard/shared/bus/bus";
 import type { WorkerRegistry } from "@switchyard/shared/registry/worker-registry";
 import { Counter, Gauge, Histogram, Registry } from "prom-client";
+import type { CacheStatus } from "../cache/cache-plan.ts";
 import type { PoolDispatcher } from "../pool/pool-dispatcher.ts";
 
 const LATENCY_BUCKETS = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120];
 
-/** Series kept per (model, target) past this many are looked up again on every call instead. */
-const MAX_KEPT_SERIES = 1_000;
+/**
+ * Model names come from clients, and prom-client never drops a series: past this many distinct
+ * names, a new one is counted as OVERFLOW_LABEL (OpenTelemetry's cardinality limit does the same).
+ */
+const MAX_MODEL_LABELS = 1_000;
+/** A name nothing serves (404, no target): one series for all of them, not one per made-up name. */
+export const UNKNOWN_MODEL_LABEL = "(unknown)";
+/** Models and targets past MAX_MODEL_LABELS. */
+export const OVERFLOW_LABEL = "(other)";
+/** The target of a call that no provider answered (start-routed-chat.ts, embeddings.ts). */
+const NO_TARGET = "none";
 
 /** One (model, target)'s children of the per-call metrics. */
 interface CallSeries {
+  /** The labels it counts under (a client's name, UNKNOWN_MODEL_LABEL or OVERFLOW_LABEL). */
+  model: string;
+  target: string;
   requests: Map<number, Counter.Internal>;
   latency: Histogram.Internal<"model" | "target">;
   ttft: Histogram.Internal<"model" | "target">;
@@ -30,14 +43,18 @@ export class GatewayMetrics {
   readonly tokens: Counter<"model" | "target" | "kind">;
   readonly queueWait: Histogram<"model" | "outcome">;
   readonly resumes: Counter<"model" | "outcome">;
-  readonly cache: Counter<"model" | "result">;
+  readonly #cache: Counter<"model" | "result">;
   /**
    * Each call's series, made once. A labels object per call cost more than it looks: on Node 20
    * `{ ...labels, status }` builds a new hidden class every time (~0.4 µs), and those live in
    * the old generation until a full GC: per request they were a sixth of all the memory that
-   * outlived the young generation.
+   * outlived the young generation. Bounded: at most MAX_MODEL_LABELS names, each with its targets.
    */
   readonly #series = new Map<string, CallSeries>();
+  /** The model names that have a label of their own (at most MAX_MODEL_LABELS). */
+  readonly #modelLabels = new Set<string>();
+  #unknown: CallSeries | undefined;
+  #overflow: CallSeries | undefined;
 
   constructor(bus: Bus, registry: WorkerRegistry, pool: PoolDispatcher) {
     const registers = [this.registry];
@@ -51,7 +68,7 @@ export class GatewayMetrics {
       labelNames: ["model", "outcome"],
       registers,
     });
-    this.cache = new Counter({ name: "switchyard_cache_requests_total", help: "Chat requests on routes with a response cache, by result (hit, miss, bypass)", labelNames: ["model", "result"], registers });
+    this.#cache = new Counter({ name: "switchyard_cache_requests_total", help: "Chat requests on routes with a response cache, by result (hit, miss, bypass)", labelNames: ["model", "result"], registers });
     this.queueWait = new Histogram({ name: "switchyard_queue_wait_seconds", help: "Time requests waited for a slot, by outcome", labelNames: ["model", "outcome"], buckets: LATENCY_BUCKETS, registers });
     const slots = (name: string, help: string, pick: (m: { slotsTotal: number; slotsBusy: number }) => number) =>
       new Gauge({
@@ -119,10 +136,10 @@ export class GatewayMetrics {
 
   /** One finished chat or embeddings call (embeddings: no time to first token, no completion tokens). */
   observe(model: string, target: string, status: number, latencyMs: number, ttftMs: number | null, promptTokens: number, completionTokens: number): void {
-    const series = this.#seriesOf(model, target);
+    const series = this.#seriesOf(model, target, status);
     let requests = series.requests.get(status);
     if (!requests) {
-      requests = this.requests.labels(model, target, String(status));
+      requests = this.requests.labels(series.model, series.target, String(status));
       series.requests.set(status, requests);
     }
     requests.inc();
@@ -132,20 +149,45 @@ export class GatewayMetrics {
     if (completionTokens > 0) series.completion.inc(completionTokens);
   }
 
-  #seriesOf(model: string, target: string): CallSeries {
+  /** A response-cache lookup on a route that has a cache (glob routes take names from clients too). */
+  observeCache(model: string, result: CacheStatus): void {
+    this.#cache.inc({ model: this.#modelLabel(model), result });
+  }
+
+  #modelLabel(model: string): string {
+    if (this.#modelLabels.has(model)) return model;
+    if (this.#modelLabels.size >= MAX_MODEL_LABELS) return OVERFLOW_LABEL;
+    this.#modelLabels.add(model);
+    return model;
+  }
+
+  #seriesOf(model: string, target: string, status: number): CallSeries {
+    if (status === 404 && target === NO_TARGET) {
+      this.#unknown ??= this.#newSeries(UNKNOWN_MODEL_LABEL, NO_TARGET);
+      return this.#unknown;
+    }
     const key = `${model}\u0000${target}`;
     let series = this.#series.get(key);
-    if (!series) {
-      series = {
-        requests: new Map(),
-        latency: this.latency.labels(model, target),
-        ttft: this.ttft.labels(model, target),
-        prompt: this.tokens.labels(model, target, "prompt"),
-        completion: this.tokens.labels(model, target, "completion"),
-      };
-      // Model names come from clients (an unknown one is counted as a 404): the kept series are bounded.
-      if (this.#series.size < MAX_KEPT_SERIES) this.#series.set(key, series);
+    if (series) return series;
+    // A glob route's target carries the client's name as well: it overflows with it.
+    if (this.#modelLabel(model) === OVERFLOW_LABEL) {
+      this.#overflow ??= this.#newSeries(OVERFLOW_LABEL, OVERFLOW_LABEL);
+      return this.#overflow;
     }
+    series = this.#newSeries(model, target);
+    this.#series.set(key, series);
     return series;
+  }
+
+  #newSeries(model: string, target: string): CallSeries {
+    return {
+      model,
+      target,
+      requests: new Map(),
+      latency: this.latency.labels(model, target),
+      ttft: this.ttft.labels(model, target),
+      prompt: this.tokens.labels(model, target, "prompt"),
+      completion: this.tokens.labels(model, target, "completion"),
+    };
   }
 }

@@ -192,9 +192,12 @@ export class PoolDispatcher {
     retry.front = true;
   }
 
-  /** Queue lengths and measured service times per model, for /admin/workers and metrics. */
+  /** Queue lengths and measured service times per model the pool serves or someone waits for, for /admin/workers and metrics. */
   queues(): Array<{ model: string; length: number; serviceMs: number }> {
-    return [...this.#queues.entries()].map(([model, q]) => ({ model, length: q.length, serviceMs: this.#serviceMs.of(model) ?? 0 }));
+    const models = new Set<string>();
+    for (const w of this.registry.workers()) if ((w.kind || "llm") === "llm") for (const m of w.models) models.add(m.id);
+    for (const model of this.#queues.keys()) models.add(model);
+    return [...models].map((model) => ({ model, length: this.queueLength(model), serviceMs: this.#serviceMs.of(model) ?? 0 }));
   }
 
   queueLength(model: string): number {
@@ -209,21 +212,24 @@ export class PoolDispatcher {
     o: { exclude: ReadonlySet<string>; front: boolean; since: number; lastError: GatewayError | undefined; prefix: RequestPrefix | undefined },
   ): Promise<Claim> {
     if (signal.aborted) throw cancelled();
-    const queue = this.#queue(model);
-    if (queue.length === 0 || o.front) {
+    const waiting = this.#queues.get(model)?.length ?? 0;
+    if (waiting === 0 || o.front) {
       const claim = this.#tryGrant(model, work, mode, o.exclude, o.lastError, o.prefix);
       if (claim) return claim;
     }
-    if (!o.front && queue.length >= this.options.queueMax) {
+    if (!o.front && waiting >= this.options.queueMax) {
       this.options.onQueueWait?.(model, 0, "full");
-      throw this.#queueError(429, model, queue.length);
+      throw this.#queueError(429, model, waiting);
     }
+    const queue = this.#queue(model);
     return new Promise<Claim>((resolve, reject) => {
       const done = () => {
         clearTimeout(timer);
         signal.removeEventListener("abort", onAbort);
         const i = queue.indexOf(waiter);
         if (i >= 0) queue.splice(i, 1);
+        // Model names come from clients: a queue lives only while someone waits in it.
+        if (queue.length === 0 && this.#queues.get(model) === queue) this.#queues.delete(model);
       };
       const waiter: Waiter = {
         work,
@@ -333,7 +339,7 @@ export class PoolDispatcher {
     if (this.#ticker) return;
     this.#ticker = setInterval(() => {
       this.#pumpAll();
-      if ([...this.#queues.values()].every((q) => q.length === 0)) {
+      if (this.#queues.size === 0) {
         clearInterval(this.#ticker);
         this.#ticker = undefined;
       }
