@@ -1,12 +1,25 @@
 /**
  * @module The end of a bench child that is an HTTP server (the fake upstream, the floor proxy):
  * listens on loopback, reports { type: "ready", port } to the parent over IPC (child-service.ts
- * waits for it), and stops on SIGTERM/SIGINT or when the parent goes away.
+ * waits for it), answers the memory part's asks, and stops on SIGTERM/SIGINT or when the parent goes away.
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+/** Answers the memory part's asks: the heap's share of the RSS, and (with --expose-gc) the live heap. */
+export function answerMemoryAsks(): void {
+  process.on("message", (m: unknown) => {
+    const type = typeof m === "object" && m !== null ? (m as { type?: unknown }).type : undefined;
+    if (type === "memory") process.send?.({ type, usage: process.memoryUsage() });
+    if (type === "live-heap") {
+      (globalThis as { gc?: () => void }).gc?.();
+      process.send?.({ type, usage: process.memoryUsage() });
+    }
+  });
+}
+
 export function serveChild(server: Server, port: number, onStop?: () => void): void {
+  answerMemoryAsks();
   const stop = () => {
     server.close();
     server.closeAllConnections();

@@ -10,13 +10,14 @@ import { latencyAt, poolRuns } from "./load.ts";
 import type { Mode } from "./proxy-options.ts";
 import { f0, f3, GOALS, type ProxyRun, signed, type Target } from "./proxy-report.ts";
 import { type Bench, brief, CHAT_PATH, measure } from "./proxy-run.ts";
+import { floorEntry } from "./proxy-setup.ts";
 
 export const FLOOR_PROCESS = "floor";
 
 export async function startFloor(b: Bench, cleanups: Cleanups, upstreamUrl: string): Promise<ChildService> {
   const floor = await startChildService({
     name: FLOOR_PROCESS,
-    entry: "bench/lib/proxy-floor-server.ts",
+    entry: floorEntry(b.opts),
     env: { ...process.env, BENCH_FLOOR_UPSTREAM: upstreamUrl },
   });
   cleanups.add(FLOOR_PROCESS, () => floor.stop());

@@ -28,6 +28,7 @@ import { openNodeStore } from "../../edge/src/node-store.ts";
 import { nodeFetch } from "../../edge/src/providers/upstream/node-fetch.ts";
 import { loadRouteConfig } from "../../edge/src/routing/load-route-config.ts";
 import { serveNode } from "../../edge/src/serve-node.ts";
+import { answerMemoryAsks } from "./child-server.ts";
 import { BENCH_KEY_LIMITS } from "./proxy-fixture.ts";
 
 const config = gatewayConfigFromEnv(process.env);
@@ -59,14 +60,6 @@ process.on("SIGINT", () => void stop());
 // The parent went away without stopping us (killed hard): do not outlive it.
 process.on("disconnect", () => void stop());
 
-// The memory part asks for the heap's share of the RSS, and (with --expose-gc) the live heap.
-process.on("message", (m: unknown) => {
-  const type = typeof m === "object" && m !== null ? (m as { type?: unknown }).type : undefined;
-  if (type === "memory") process.send?.({ type, usage: process.memoryUsage() });
-  if (type === "live-heap") {
-    (globalThis as { gc?: () => void }).gc?.();
-    process.send?.({ type, usage: process.memoryUsage() });
-  }
-});
+answerMemoryAsks();
 
 process.send?.({ type: "ready", port: server.port, ...(key ? { key } : {}) });

@@ -13,7 +13,7 @@ import type { Cleanups } from "./cleanups.ts";
 import { requestBody } from "./proxy-fixture.ts";
 import type { ProxyBenchOptions } from "./proxy-options.ts";
 import { CHAT_PATH } from "./proxy-run.ts";
-import { gatewayEntry, gatewayEnv } from "./proxy-setup.ts";
+import { floorEntry, gatewayEntry, gatewayEnv } from "./proxy-setup.ts";
 
 /** Goals of the issue: RSS with the streams open, and how close to idle it comes back. */
 const PEAK_GOAL_MB = 150;
@@ -185,6 +185,27 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
     ok &&= soakOk;
   }
   await gateway.stop();
+  await floorMemory(opts, upstream.url, cleanups, idle, open.peakMb);
   await upstream.stop();
   return ok;
+}
+
+/**
+ * The same waves through the bare node:http proxy, after the gateway has stopped: how much of
+ * the gateway's peak any Node proxy holding these streams needs (two sockets, an HTTP parser, a
+ * request and a response on each side), and how much is the gateway's own.
+ */
+async function floorMemory(opts: ProxyBenchOptions, upstreamUrl: string, cleanups: Cleanups, gatewayIdle: number, gatewayPeak: number): Promise<void> {
+  const floor = await startChildService({ name: "floor (memory)", entry: floorEntry(opts), env: { ...process.env, BENCH_FLOOR_UPSTREAM: upstreamUrl } });
+  cleanups.add("floor (memory)", () => floor.stop());
+  await wave(floor, 20);
+  const idle = (await watchRss(floor, opts.settleSeconds)).at(-1) ?? rssMb(floor.pid);
+  const open = await wave(floor, opts.streams, () => breakdown(floor));
+  await floor.stop();
+  const perStream = (from: number, to: number) => `${(((to - from) * 1024) / opts.streams).toFixed(0)} KB per stream`;
+  console.log(
+    `  the floor (a bare node:http proxy${opts.built ? ", built" : ", under tsx"}) with the same ${opts.streams} streams: idle ${mb(idle)}, peak ${mb(open.peakMb)} ` +
+      `(+${mb(open.peakMb - idle)}, ${perStream(idle, open.peakMb)}; ${open.complete} complete${open.midway}); ` +
+      `the gateway +${mb(gatewayPeak - gatewayIdle)} over its idle (${perStream(gatewayIdle, gatewayPeak)})`,
+  );
 }

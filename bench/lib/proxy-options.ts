@@ -81,7 +81,8 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                          cache: a gateway with the response cache on, every request a hit
                                 (goal: <= 300 µs of gateway CPU per hit)
                          memory: a fresh gateway's RSS idle, with --streams slow streams open at once,
-                                and after they end (goals: <= 150 MB, back within 20 MB of idle)
+                                and after they end (goals: <= 150 MB, back within 20 MB of idle); then
+                                the floor's idle and peak with the same streams, for scale
   --streams N          memory part: streams held open at once (BENCH_PROXY_STREAMS, default 1000)
   --stream-seconds S   memory part: how long the slow upstream takes per stream (BENCH_PROXY_STREAM_SECONDS, default 10)
   --settle-seconds S   memory part: how long the RSS is watched when idle and after the streams end, as V8

@@ -30,12 +30,16 @@ const GATEWAY_SOURCE = "bench/lib/proxy-gateway.ts";
 /** Inside the repository (dist/ is ignored), so the bundle's npm packages resolve. */
 const GATEWAY_BUILT_DIR = "dist/bench";
 
+const FLOOR_SOURCE = "bench/lib/proxy-floor-server.ts";
+
 /** The gateway child's entry: its source (tsx), or with --built its bundle (plain node). */
 export const gatewayEntry = (opts: ProxyBenchOptions): string => (opts.built ? `${GATEWAY_BUILT_DIR}/proxy-gateway.mjs` : GATEWAY_SOURCE);
+/** The floor's, likewise: built, it has no loader's memory or start-up in its figures either. */
+export const floorEntry = (opts: ProxyBenchOptions): string => (opts.built ? `${GATEWAY_BUILT_DIR}/proxy-floor-server.mjs` : FLOOR_SOURCE);
 
-/** For --built: the gateway entry compiled as `npm run build:node` compiles the real one. */
+/** For --built: the gateway entry (and the floor's) compiled as `npm run build:node` compiles the real one. */
 export async function buildGateway(): Promise<void> {
-  await buildNode(join(fileURLToPath(new URL("../../", import.meta.url)), GATEWAY_BUILT_DIR), { "proxy-gateway": GATEWAY_SOURCE });
+  await buildNode(join(fileURLToPath(new URL("../../", import.meta.url)), GATEWAY_BUILT_DIR), { "proxy-gateway": GATEWAY_SOURCE, "proxy-floor-server": FLOOR_SOURCE });
 }
 
 /**
