@@ -85,8 +85,9 @@ export const PROXY_USAGE = `npm run bench:proxy -- [options]
                                 the floor's idle and peak with the same streams, for scale
   --streams N          memory part: streams held open at once (BENCH_PROXY_STREAMS, default 1000)
   --stream-seconds S   memory part: how long the slow upstream takes per stream (BENCH_PROXY_STREAM_SECONDS, default 10)
-  --settle-seconds S   memory part: how long the RSS is watched when idle and after the streams end, as V8
-                       gives memory back some while after allocation stops (BENCH_PROXY_SETTLE_SECONDS, default 60)
+  --settle-seconds S   memory part: how long the RSS is watched when idle, as V8 gives memory back some
+                       while after allocation stops (BENCH_PROXY_SETTLE_SECONDS, default 60); after the
+                       streams end it is watched until back within the goal, up to 120 s (or S if longer)
   --soak-minutes M     memory part: waves of --streams streams for M minutes, RSS after each
                        (BENCH_PROXY_SOAK_MINUTES, default 0; the issue's soak is 10)
   --connections N      concurrent connections (BENCH_PROXY_CONNECTIONS, default 32)
