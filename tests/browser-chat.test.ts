@@ -72,13 +72,23 @@ describe("the chat page on the embedded stack", () => {
     await page.locator("#message").pressSequentially("line two");
     expect(await page.inputValue("#message")).toBe("line one\nline two");
     expect(await page.locator(".turn").count()).toBe(0);
-    // The reply's length, sampled at every animation frame until it settles.
+    // The reply's length, sampled at every animation frame until it settles; and how many times
+    // the page changed it, seen by a MutationObserver.
     await page.evaluate(() => {
       const w = window as unknown as Globals;
       const lengths: number[] = [];
       w.lengths = lengths;
+      w.textChanges = 0;
+      const length = () => document.querySelector(".turn.assistant .md")?.textContent?.length ?? 0;
+      let seen = 0;
+      new MutationObserver(() => {
+        if (length() !== seen) {
+          seen = length();
+          w.textChanges = (w.textChanges as number) + 1;
+        }
+      }).observe(document.body, { subtree: true, childList: true, characterData: true });
       const tick = () => {
-        lengths.push(document.querySelector(".turn.assistant .md")?.textContent?.length ?? 0);
+        lengths.push(length());
         if (!document.querySelector('.turn.assistant[aria-busy="false"]')) requestAnimationFrame(tick);
       };
       requestAnimationFrame(tick);
@@ -90,6 +100,11 @@ describe("the chat page on the embedded stack", () => {
     const grown = [...new Set(lengths.filter((n) => n > 0))];
     expect(grown.length).toBeGreaterThanOrEqual(5);
     expect(grown).toEqual([...grown].sort((a, b) => a - b));
+    // The tiny model sends ~2,000 tokens a second: the text is rendered at most once a frame
+    // (plus the last piece), not once a token, or a long reply starves the page.
+    const changes = (await page.evaluate(() => (window as unknown as Globals).textChanges)) as number;
+    expect(changes).toBeGreaterThanOrEqual(grown.length);
+    expect(changes).toBeLessThanOrEqual(lengths.length + 1);
     expect(await page.locator(".turn.user").first().textContent()).toBe("line one\nline two");
     const meta = (await reply.locator(".stats").textContent()) ?? "";
     expect(meta).toContain(`${LOCAL} · worker w-page`);

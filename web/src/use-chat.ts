@@ -6,6 +6,7 @@
 import { useCallback, useRef, useState } from "preact/hooks";
 import { type Api, ApiError, isAbort } from "./api.ts";
 import { type ReplyStats, streamChat } from "./chat-stream.ts";
+import { frameBatched } from "./frame-batched.ts";
 import { Conversation, ConversationDetail, ConversationList } from "./schemas.ts";
 import { setHashConversation } from "./storage.ts";
 
@@ -139,6 +140,7 @@ export function useChat(api: Api) {
       setTurns((ts) => [...ts, { id: turnId(), role: "user", text: content, state: "complete" }, reply]);
       setNotice(null);
       const update = (patch: Partial<Turn>) => setTurns((ts) => ts.map((t) => (t.id === reply.id ? { ...t, ...patch } : t)));
+      const shown = frameBatched((text: string) => update({ text }));
       const controller = new AbortController();
       abort.current = controller;
       let toName: string | null = null;
@@ -152,10 +154,12 @@ export function useChat(api: Api) {
           showList([created, ...listRef.current]);
         }
         const untitled = listRef.current.find((c) => c.id === id)?.title == null;
-        const stats = await streamChat(api, { model, conversationId: id, content }, controller.signal, (text) => update({ text }));
+        const stats = await streamChat(api, { model, conversationId: id, content }, controller.signal, shown.push);
+        shown.flush();
         update({ state: "complete", stats });
         if (untitled) toName = id;
       } catch (err) {
+        shown.flush();
         update(isAbort(err) ? { state: "stopped" } : { state: "failed", error: asApiError(err) });
       } finally {
         abort.current = null;
