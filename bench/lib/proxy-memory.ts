@@ -186,9 +186,9 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
     const late = Math.min(...afterWaves.slice(half));
     console.log(`  lowest RSS 2 s after a wave, first half ${mb(early)}, second half ${mb(late)}; ${failed} failed streams`);
     // Between waves V8 has no quiet spell to give memory back in; after the last one it has.
-    const settledReadings = await watchRss(gateway, Math.max(opts.settleSeconds, RETURN_WATCH_MAX_S), (r) => r - idle <= RETURN_GOAL_MB);
+    const settledReadings = await watchRss(gateway, watchS, back);
     const settled = settledReadings.at(-1) ?? rssMb(gateway.pid);
-    const soakOk = settled - idle <= RETURN_GOAL_MB && failed === 0;
+    const soakOk = back(settled) && failed === 0;
     console.log(
       `  ${settledReadings.length * WATCH_STEP_S} s after the last wave: RSS ${mb(settled)} (${settled - idle >= 0 ? "+" : ""}${mb(settled - idle)} against idle) ${verdict(soakOk)}`,
     );
