@@ -1,5 +1,4 @@
 /** @module POST /v1/chat/completions: validates, routes (with fallbacks), answers JSON or SSE. */
-import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { parseChatRequest } from "../openai/chat-request.ts";
@@ -8,6 +7,7 @@ import { sseStream } from "../sse/sse-stream.ts";
 import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
+import { loggedStreamError } from "./stream-error.ts";
 
 export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   const body = await readJson(c);
@@ -22,11 +22,7 @@ export async function chatCompletions(c: Context<AppEnv>): Promise<Response> {
   }
   c.header("content-type", "text/event-stream; charset=utf-8");
   c.header("cache-control", "no-cache");
-  const onError = (err: unknown) => {
-    const e = GatewayError.from(err);
-    c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
-    return e.toJSON();
-  };
+  const onError = loggedStreamError(c.get("log"), (e) => e.toJSON());
   // The lean path reads the accounted events itself: no generator of ours between them and the client.
   if (wire) return c.body(sseStream({ events, select: wireBytes, onError }));
   return c.body(sseStream({ events: withCleanup<unknown>(completionChunks(first, events, meta, request.includeUsage), events), onError }));

@@ -4,7 +4,6 @@
  * is summed. Prompts run one after another (a list never holds more slots than one prompt);
  * the first starts before the response does, so its refusal keeps its HTTP status.
  */
-import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { type CompletionMeta, usage } from "../openai/chat-response.ts";
@@ -13,6 +12,7 @@ import { addUsage, collectChoice, type TextChoice, textChunk, textPieces } from 
 import { sseStream } from "../sse/sse-stream.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat } from "./start-routed-chat.ts";
+import { loggedStreamError } from "./stream-error.ts";
 
 export async function completions(c: Context<AppEnv>): Promise<Response> {
   const request = parseCompletionRequest(await readJson(c));
@@ -58,11 +58,7 @@ export async function completions(c: Context<AppEnv>): Promise<Response> {
   return c.body(
     sseStream({
       events: chunks(),
-      onError: (err) => {
-        const e = GatewayError.from(err);
-        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
-        return e.toJSON();
-      },
+      onError: loggedStreamError(c.get("log"), (e) => e.toJSON()),
     }),
   );
 }

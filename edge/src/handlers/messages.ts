@@ -1,5 +1,4 @@
 /** @module POST /v1/messages: Anthropic's Messages API in front of any target, local models included. */
-import { GatewayError } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import { anthropicErrorBody } from "../anthropic-api/anthropic-error.ts";
 import { parseMessagesRequest } from "../anthropic-api/messages-request.ts";
@@ -9,6 +8,7 @@ import { sseStream } from "../sse/sse-stream.ts";
 import { conversationIdOf } from "./conversation-id.ts";
 import { readJson } from "./read-json.ts";
 import { startRoutedChat, withCleanup } from "./start-routed-chat.ts";
+import { loggedStreamError } from "./stream-error.ts";
 
 export async function messages(c: Context<AppEnv>): Promise<Response> {
   const body = await readJson(c);
@@ -22,11 +22,7 @@ export async function messages(c: Context<AppEnv>): Promise<Response> {
     sseStream({
       events: withCleanup(messageStreamEvents(first, events, meta), events),
       namedEvents: true,
-      onError: (err) => {
-        const e = GatewayError.from(err);
-        c.get("log").warn(`stream ended with error ${e.status} ${e.code}: ${e.message}`);
-        return anthropicErrorBody(e);
-      },
+      onError: loggedStreamError(c.get("log"), anthropicErrorBody),
     }),
   );
 }

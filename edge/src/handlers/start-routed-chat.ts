@@ -7,11 +7,13 @@
  */
 import { GatewayError, notFound } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
+import type { Logger } from "@switchyard/shared/log";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
 import { AnswerRecorder } from "../cache/answer-recorder.ts";
 import { type CachePlan, planCache } from "../cache/cache-plan.ts";
 import type { NormalizedChatRequest, NormalizedMessage } from "../chat/normalized.ts";
+import type { GatewayDeps } from "../deps.ts";
 import type { Target } from "../routing/resolve-target.ts";
 import { startChat } from "../routing/run-chain.ts";
 import { CallRecord, type Outcome } from "./call-record.ts";
@@ -25,10 +27,16 @@ export interface RoutedChat {
 }
 
 export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedChatRequest, conversationId: string | undefined): Promise<RoutedChat> {
-  const { router, config, limiter, store, usage, metrics, responseCache } = c.get("deps");
+  // What the accounting at the stream's end needs is taken out of the context here: its
+  // closures live as long as the stream, and one over `c` would keep the whole context with them.
+  const deps = c.get("deps");
+  const { router, config, limiter, store, usage, metrics, responseCache } = deps;
+  const log = c.get("log");
+  const requestId = c.get("requestId");
+  const model = request.model;
   const key = c.get("caller").key;
   const cacheRequest = { keyId: key?.id ?? null, cacheControl: c.req.header("cache-control"), conversation: conversationId !== undefined };
-  const cache = await planCache(router, responseCache, request, cacheRequest, c.get("log"));
+  const cache = await planCache(router, responseCache, request, cacheRequest, log);
   // A hit spends no tokens: it counts against RPM only.
   const admission = await limiter.admit(key, request.model, new Date(), { tokens: cache?.hit === undefined });
   for (const [name, value] of Object.entries(admission.headers)) header(c, name, value);
@@ -36,7 +44,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     header(c, "x-switchyard-cache", cache.status);
     metrics.observeCache(request.model, cache.status);
   }
-  const newMessages = request.messages;
+  const newMessages = conversationId !== undefined ? request.messages : [];
   if (conversationId !== undefined) {
     const conversation = await store.getConversation(conversationId, key?.id ?? null);
     if (!conversation) throw notFound("No such conversation.");
@@ -48,11 +56,11 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   const finish = (outcome: Outcome, status: number, target: string, cached = false) => {
     const tokens = record.tokens();
     admission.spend(tokens.prompt + tokens.completion);
-    const row = { keyId: key?.id ?? null, model: request.model, target, status, requestId: c.get("requestId"), cached, ...record.usageRow() };
+    const row = { keyId: key?.id ?? null, model, target, status, requestId, cached, ...record.usageRow() };
     usage.add(row);
     // A cached answer's tokens were not generated again: the token counters leave them out.
-    metrics.observe(request.model, target, status, row.latencyMs, row.ttftMs, cached ? 0 : row.promptTokens, cached ? 0 : row.completionTokens);
-    if (conversationId !== undefined) storeTurn(c, conversationId, newMessages, record.text(), outcome);
+    metrics.observe(model, target, status, row.latencyMs, row.ttftMs, cached ? 0 : row.promptTokens, cached ? 0 : row.completionTokens);
+    if (conversationId !== undefined) storeTurn(deps, log, requestId, conversationId, newMessages, record.text(), outcome);
   };
   if (cache?.hit) return replayHit(c, request, cache.hit, record, finish);
   const recorder = cache?.write ? new AnswerRecorder() : undefined;
@@ -63,8 +71,8 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     started = await startChat(
       router.resolve(request.model),
       request,
-      { requestId: c.get("requestId"), signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
-      c.get("log"),
+      { requestId, signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs },
+      log,
     );
   } catch (err) {
     finish("error", GatewayError.from(err).status, "none");
@@ -75,7 +83,7 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
   header(c, "x-switchyard-provider", target.provider.name);
   const worker = first?.type === "accepted" ? first.workerId : undefined;
   if (worker) header(c, "x-switchyard-worker", worker);
-  c.get("log").info(`chat ${request.model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
+  log.info(`chat ${model} -> ${label}${worker ? ` worker ${worker}` : ""} stream=${request.stream}`);
   if (first) {
     record.observe(first);
     recorder?.add(first);
@@ -84,9 +92,9 @@ export async function startRoutedChat(c: Context<AppEnv>, request: NormalizedCha
     finish(outcome, status, label);
     const answer = recorder?.events();
     // Only a completed call is kept: not an error, not a stream the client left.
-    if (outcome === "complete" && cache?.write && answer) responseCache.put(cache.write.key, cache.write.namespace, { target: label, events: answer }, cache.write.ttlSeconds, c.get("log"));
+    if (outcome === "complete" && cache?.write && answer) responseCache.put(cache.write.key, cache.write.namespace, { target: label, events: answer }, cache.write.ttlSeconds, log);
   };
-  return { target, first, events: accounted(events, record, settle, c.get("deps").inFlight, recorder) };
+  return { target, first, events: accounted(events, record, settle, deps.inFlight, recorder) };
 }
 
 /** A cache hit: the stored events through the same renderers and the same accounting as a live call. */
@@ -144,9 +152,8 @@ async function* accounted(
   }
 }
 
-function storeTurn(c: Context<AppEnv>, conversationId: string, asked: NormalizedMessage[], reply: string, outcome: Outcome): void {
-  const { store, writes } = c.get("deps");
-  const requestId = c.get("requestId");
+function storeTurn(deps: GatewayDeps, log: Logger, requestId: string, conversationId: string, asked: NormalizedMessage[], reply: string, outcome: Outcome): void {
+  const { store, writes } = deps;
   // A turn that failed or was cancelled before any reply leaves the conversation as it was, so a
   // client that retries (the SDKs do on 429/5xx, the chat page's Retry) does not ask twice.
   if (outcome !== "complete" && reply.length === 0) return;
@@ -157,7 +164,7 @@ function storeTurn(c: Context<AppEnv>, conversationId: string, asked: Normalized
   rows.push({ role: "assistant", content: reply, status: outcome === "complete" ? "complete" : "partial", requestId });
   writes.enqueue(`conversation ${conversationId} ${requestId}`, async () => {
     const stored = await store.appendMessages(conversationId, rows);
-    if (!stored) c.get("log").info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
+    if (!stored) log.info(`conversation ${conversationId} was deleted during the request; its new messages were not kept`);
   });
 }
 
