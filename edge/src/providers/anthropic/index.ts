@@ -8,6 +8,7 @@ import { invalidRequest, serviceUnavailable } from "@switchyard/shared/errors";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import type { EmbeddingsResult, NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
+import { HandOver } from "../hand-over.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
 import { letGo, responseBytes } from "../upstream/response-bytes.ts";
 import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
@@ -54,30 +55,20 @@ export class AnthropicProvider implements Provider {
     return this.#connected;
   }
 
-  async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
-    const apiKey = this.options.apiKey;
-    if (!apiKey) throw serviceUnavailable("The anthropic provider is not configured: set ANTHROPIC_API_KEY.", "provider_not_configured");
-    const { client, sdk, info } = await this.#connect(apiKey);
-    const params = toAnthropicParams(request);
-    const opts = { signal: ctx.signal };
-    if (!request.stream) {
-      let message: Anthropic.Messages.Message;
-      try {
-        message = await client.messages.create(params, opts);
-      } catch (err) {
-        throw upstreamError(err, info, ctx.signal);
-      }
+  chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    return this.#reply(new HandOver(request), ctx);
+  }
+
+  /** The reply's events; holds the upstream's answer, not the request (see HandOver). */
+  async *#reply(request: HandOver<NormalizedChatRequest>, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    // Taken inside #send: a value passed through this frame would stay in one of its registers.
+    const sent = await this.#send(request, ctx);
+    if (sent.kind === "message") {
       yield { type: "accepted" };
-      yield* messageEvents(message);
+      yield* messageEvents(sent.message);
       return;
     }
-    let response: Response;
-    try {
-      // The SDK does auth, retries and errors; the stream is read by the gateway's own SSE decoder.
-      response = await client.messages.create({ ...params, stream: true }, opts).asResponse();
-    } catch (err) {
-      throw upstreamError(err, info, ctx.signal);
-    }
+    const { response, sdk, info } = sent;
     const translator = new StreamTranslator();
     let done = false;
     try {
@@ -100,8 +91,28 @@ export class AnthropicProvider implements Provider {
     if (!done) throw upstreamError(new Error("the stream ended before message_stop"), info, ctx.signal);
   }
 
+  /** Sends the call; resolves with the whole message, or with the stream's response once it has answered. */
+  async #send(handOver: HandOver<NormalizedChatRequest>, ctx: ChatCallContext): Promise<Sent> {
+    const request = handOver.take();
+    const apiKey = this.options.apiKey;
+    if (!apiKey) throw serviceUnavailable("The anthropic provider is not configured: set ANTHROPIC_API_KEY.", "provider_not_configured");
+    const { client, sdk, info } = await this.#connect(apiKey);
+    const params = toAnthropicParams(request);
+    const opts = { signal: ctx.signal };
+    try {
+      if (!request.stream) return { kind: "message", message: await client.messages.create(params, opts) };
+      // The SDK does auth, retries and errors; the stream is read by the gateway's own SSE decoder.
+      return { kind: "stream", response: await client.messages.create({ ...params, stream: true }, opts).asResponse(), sdk, info };
+    } catch (err) {
+      throw upstreamError(err, info, ctx.signal);
+    }
+  }
+
   /** Anthropic's API has no embeddings endpoint: a 400 naming the model, before any call. */
   async embed(request: NormalizedEmbedRequest): Promise<EmbeddingsResult> {
     throw invalidRequest(`The model '${request.model}' is served by Anthropic, which has no embeddings API.`, "model", "unsupported_model");
   }
 }
+
+/** What the reply needs of a sent call, not the request. */
+type Sent = { kind: "message"; message: Anthropic.Messages.Message } | { kind: "stream"; response: Response; sdk: AnthropicSdk; info: UpstreamInfo };

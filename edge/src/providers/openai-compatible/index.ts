@@ -9,6 +9,7 @@ import OpenAI from "openai";
 import type { NormalizedChatRequest } from "../../chat/normalized.ts";
 import { type EmbeddingsResult, inputCount, type NormalizedEmbedRequest } from "../../embeddings/normalized.ts";
 import type { ChatCallContext, ModelCard, Provider } from "../provider.ts";
+import { HandOver } from "../hand-over.ts";
 import { letGo, responseBytes } from "../upstream/response-bytes.ts";
 import { type UpstreamInfo, upstreamError } from "../upstream/upstream-error.ts";
 import { fromEmbeddingsReply, toEmbeddingParams } from "./embeddings.ts";
@@ -64,35 +65,23 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  async *chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
-    const client = this.#client;
-    if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
-    const info = this.#info();
-    const opts = { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } };
-    if (request.rawPrompt !== undefined) {
-      yield* this.#textCompletion(client, request, opts, info);
-      return;
-    }
-    const params = toOpenAIParams(request);
-    // The client speaks this upstream's own format: its bytes can go through as they are.
-    const wire = request.wire === "openai-chat";
-    let response: Response;
+  chat(request: NormalizedChatRequest, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    return this.#reply(new HandOver(request), ctx);
+  }
+
+  /** The reply's events; holds the upstream's response, not the request (see HandOver). */
+  async *#reply(request: HandOver<NormalizedChatRequest>, ctx: ChatCallContext): AsyncGenerator<ChatEvent, void, undefined> {
+    // Taken inside #send: a value passed through this frame would stay in one of its registers.
+    const sent = await this.#send(request, ctx);
+    const { response, info } = sent;
     try {
-      // Usage is always asked for on streams (the gateway accounts for it); the client sees it only if it asked.
-      response = await (request.stream
-        ? client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts)
-        : client.chat.completions.create(params, opts)
-      ).asResponse();
-    } catch (err) {
-      throw upstreamError(err, info, ctx.signal);
-    }
-    try {
-      yield { type: "accepted", ...(wire ? { wire } : {}) };
-      if (!request.stream) yield* jsonReply(response, wire);
+      yield { type: "accepted", ...(sent.wire ? { wire: true } : {}) };
+      if (sent.text) yield* textCompletionReply(response, sent.stream);
+      else if (!sent.stream) yield* jsonReply(response, sent.wire);
       else {
         const body = responseBytes(response);
         if (!body) throw new Error("the stream has no body");
-        yield* streamReply(body, wire ? { clientWantsUsage: request.includeUsage } : undefined);
+        yield* streamReply(body, sent.wire ? { clientWantsUsage: sent.includeUsage } : undefined);
       }
     } catch (err) {
       throw upstreamError(err, info, ctx.signal);
@@ -101,24 +90,47 @@ export class OpenAICompatibleProvider implements Provider {
     }
   }
 
-  /** A legacy text completion, forwarded to the upstream's /v1/completions. */
-  async *#textCompletion(client: OpenAI, request: NormalizedChatRequest, opts: RequestOptions, info: UpstreamInfo): AsyncGenerator<ChatEvent, void, undefined> {
-    const params = toCompletionParams(request);
-    let response: Response;
-    try {
-      response = await (request.stream ? client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts) : client.completions.create(params, opts)).asResponse();
-    } catch (err) {
-      throw upstreamError(err, info, opts.signal);
+  /**
+   * Sends the call (a legacy text completion to the upstream's /v1/completions) and resolves
+   * with the upstream's response once it has answered.
+   */
+  async #send(handOver: HandOver<NormalizedChatRequest>, ctx: ChatCallContext): Promise<Sent> {
+    const request = handOver.take();
+    const client = this.#client;
+    if (!client) throw serviceUnavailable(`The ${this.name} provider is not configured: set ${this.options.apiKeyEnv}.`, "provider_not_configured");
+    const info = this.#info();
+    const opts = { signal: ctx.signal, headers: { "x-request-id": ctx.requestId } };
+    if (request.rawPrompt !== undefined) {
+      const params = toCompletionParams(request);
+      try {
+        const response = await (request.stream ? client.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts) : client.completions.create(params, opts)).asResponse();
+        return { response, info, text: true, stream: request.stream, wire: false, includeUsage: false };
+      } catch (err) {
+        throw upstreamError(err, info, ctx.signal);
+      }
     }
+    const params = toOpenAIParams(request);
     try {
-      yield { type: "accepted" };
-      yield* textCompletionReply(response, request.stream);
+      // Usage is always asked for on streams (the gateway accounts for it); the client sees it only if it asked.
+      const response = await (request.stream
+        ? client.chat.completions.create({ ...params, stream: true, stream_options: { include_usage: true } }, opts)
+        : client.chat.completions.create(params, opts)
+      ).asResponse();
+      // The client speaks this upstream's own format: its bytes can go through as they are.
+      return { response, info, text: false, stream: request.stream, wire: request.wire === "openai-chat", includeUsage: request.includeUsage };
     } catch (err) {
-      throw upstreamError(err, info, opts.signal);
-    } finally {
-      letGo(response);
+      throw upstreamError(err, info, ctx.signal);
     }
   }
 }
 
-type RequestOptions = { signal: AbortSignal; headers: Record<string, string> };
+/** What the reply needs of a sent call: the response and how to read it, not the request. */
+interface Sent {
+  response: Response;
+  info: UpstreamInfo;
+  /** A legacy text completion. */
+  text: boolean;
+  stream: boolean;
+  wire: boolean;
+  includeUsage: boolean;
+}
