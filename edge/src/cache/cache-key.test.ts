@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { NormalizedChatRequest } from "../chat/normalized.ts";
+import { chatRequest, type NormalizedChatRequest } from "../chat/normalized.ts";
 import type { Provider } from "../providers/provider.ts";
 import type { Target } from "../routing/resolve-target.ts";
 import { cacheKey, cacheNamespace } from "./cache-key.ts";
@@ -17,24 +17,7 @@ const provider = (name: string): Provider => ({
 
 const target = (over: Partial<Target> = {}): Target => ({ provider: provider("openai"), upstreamModel: "gpt-4o-mini", params: {}, ...over });
 
-const request = (over: Partial<NormalizedChatRequest> = {}): NormalizedChatRequest => ({
-  model: "gpt-4o-mini",
-  messages: [{ role: "user", content: "hi" }],
-  stream: false,
-  includeUsage: false,
-  maxTokens: undefined,
-  temperature: undefined,
-  topP: undefined,
-  stop: [],
-  seed: undefined,
-  tools: [],
-  toolChoice: undefined,
-  parallelToolCalls: undefined,
-  responseFormat: undefined,
-  user: undefined,
-  passthrough: {},
-  ...over,
-});
+const request = (over: Partial<NormalizedChatRequest> = {}): NormalizedChatRequest => chatRequest({ model: "gpt-4o-mini", messages: [{ role: "user", content: "hi" }], ...over });
 
 const key = (over: Partial<NormalizedChatRequest> = {}, t: Target = target(), ns = "open") => cacheKey(ns, t, request(over));
 

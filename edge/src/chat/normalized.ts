@@ -74,6 +74,24 @@ export interface SchemaParams {
   format: string;
 }
 
+/** A request of the gateway's own making (a title, a test): every setting unset but what `fields` gives. */
+export const chatRequest = (fields: Pick<NormalizedChatRequest, "model" | "messages"> & Partial<NormalizedChatRequest>): NormalizedChatRequest => ({
+  stream: false,
+  includeUsage: false,
+  maxTokens: undefined,
+  temperature: undefined,
+  topP: undefined,
+  stop: [],
+  seed: undefined,
+  tools: [],
+  toolChoice: undefined,
+  parallelToolCalls: undefined,
+  responseFormat: undefined,
+  user: undefined,
+  passthrough: {},
+  ...fields,
+});
+
 export const CHAT_SCHEMA_PARAMS: SchemaParams = {
   tool: (i) => `tools[${i}].function.parameters`,
   response: "response_format.json_schema.schema",

@@ -3,7 +3,7 @@ import { withFirst } from "../chat/with-first.ts";
 import { invalidRequest } from "@switchyard/shared/errors";
 import type { Context } from "hono";
 import type { AppEnv } from "../app-env.ts";
-import type { NormalizedChatRequest } from "../chat/normalized.ts";
+import { chatRequest } from "../chat/normalized.ts";
 import { startChat } from "../routing/run-chain.ts";
 import type { StoredMessage } from "../store/store.ts";
 
@@ -18,26 +18,16 @@ export async function generateTitle(c: Context<AppEnv>, messages: StoredMessage[
     .slice(0, 6)
     .map((m) => `${m.role}: ${m.content.slice(0, 500)}`)
     .join("\n");
-  const request: NormalizedChatRequest = {
+  const request = chatRequest({
     model,
     messages: [
       { role: "system", content: "Write a title of at most six words for this conversation. Answer with the title only." },
       { role: "user", content: transcript },
     ],
-    stream: false,
-    includeUsage: false,
     maxTokens: 16,
     temperature: 0.2,
-    topP: undefined,
     stop: ["\n"],
-    seed: undefined,
-    tools: [],
-    toolChoice: undefined,
-    parallelToolCalls: undefined,
-    responseFormat: undefined,
-    user: undefined,
-    passthrough: {},
-  };
+  });
   const ctx = { requestId: c.get("requestId"), signal: c.req.raw.signal, deadlineUnixMs: Date.now() + config.requestTimeoutMs };
   const { first, events } = await startChat(router.resolve(model), request, ctx, c.get("log"));
   let text = "";

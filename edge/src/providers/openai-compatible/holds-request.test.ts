@@ -11,7 +11,7 @@ import { setFlagsFromString } from "node:v8";
 import { runInNewContext } from "node:vm";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { NormalizedChatRequest } from "../../chat/normalized.ts";
+import { chatRequest } from "../../chat/normalized.ts";
 import { nodeFetch } from "../upstream/node-fetch.ts";
 import { OpenAICompatibleProvider } from "./index.ts";
 
@@ -47,24 +47,12 @@ describe("an OpenAI-compatible stream", () => {
       const provider = new OpenAICompatibleProvider({ name: "openai", apiKey: "k", apiKeyEnv: "OPENAI_API_KEY", baseURL, timeoutMs: 10_000, maxRetries: 0, fetch: nodeFetch, models: () => [] });
       // Made in a function of its own, so no frame of this test holds the request either.
       const start = () => {
-        const request: NormalizedChatRequest = {
+        const request = chatRequest({
           model: "m",
           messages: [{ role: "user", content: `a long history ${"x".repeat(100_000)}` }],
           stream: true,
-          includeUsage: false,
-          maxTokens: undefined,
-          temperature: undefined,
-          topP: undefined,
-          stop: [],
-          seed: undefined,
-          tools: [],
-          toolChoice: undefined,
-          parallelToolCalls: undefined,
-          responseFormat: undefined,
-          user: undefined,
-          passthrough: {},
           ...(wire ? { wire: "openai-chat" as const } : {}),
-        };
+        });
         const events = provider.chat(request, { requestId: "r1", signal: new AbortController().signal, deadlineUnixMs: Date.now() + 10_000 });
         return { events, requestRef: new WeakRef(request), messagesRef: new WeakRef(request.messages) };
       };
