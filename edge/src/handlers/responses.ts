@@ -7,6 +7,7 @@
 import { GatewayError, invalidRequest, notFound } from "@switchyard/shared/errors";
 import { within } from "@switchyard/shared/timers";
 import type { ChatEvent } from "@switchyard/shared/llm/chat-events";
+import type { Logger } from "@switchyard/shared/log";
 import type { Context } from "hono";
 import { z } from "zod";
 import type { AppEnv } from "../app-env.ts";
@@ -62,7 +63,7 @@ export async function createResponse(c: Context<AppEnv>): Promise<Response> {
   c.header("cache-control", "no-cache");
   return c.body(
     sseStream({
-      events: withCleanup(responseEvents(meta, first, events, save, c), events),
+      events: withCleanup(responseEvents(meta, first, events, save, c.get("log")), events),
       namedEvents: true,
       // Failures are events of the stream itself (error, then response.failed).
       onError: (err) => {
@@ -73,8 +74,8 @@ export async function createResponse(c: Context<AppEnv>): Promise<Response> {
   );
 }
 
-/** OpenAI's event sequence, each with its sequence_number. */
-async function* responseEvents(meta: ResponseMeta, first: ChatEvent | undefined, events: Events, save: Save, c: Context<AppEnv>) {
+/** OpenAI's event sequence, each with its sequence_number. Takes the logger, not the context: it lives as long as the stream (see stream-error.ts). */
+async function* responseEvents(meta: ResponseMeta, first: ChatEvent | undefined, events: Events, save: Save, log: Logger) {
   let seq = 0;
   const numbered = <E extends object>(e: E) => ({ ...e, sequence_number: seq++ });
   const builder = new OutputBuilder();
@@ -86,7 +87,7 @@ async function* responseEvents(meta: ResponseMeta, first: ChatEvent | undefined,
     for await (const e of withFirst(first, events)) for (const out of builder.add(e)) yield numbered(out);
   } catch (err) {
     const e = GatewayError.from(err);
-    c.get("log").warn(`response stream failed: ${e.status} ${e.code}: ${e.message}`);
+    log.warn(`response stream failed: ${e.status} ${e.code}: ${e.message}`);
     for (const out of builder.close()) yield numbered(out);
     yield numbered({ type: "error", code: e.code, message: e.message, param: e.param });
     const failed = snapshot("failed", e);
