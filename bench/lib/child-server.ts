@@ -5,12 +5,19 @@
  */
 import type { Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { getHeapSpaceStatistics } from "node:v8";
+
+/** V8's heap spaces as the memory part reports them: committed and used bytes of each. */
+export type HeapSpaces = Record<string, { committed: number; used: number }>;
+
+const heapSpaces = (): HeapSpaces =>
+  Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { committed: s.space_size, used: s.space_used_size }]));
 
 /** Answers the memory part's asks: the heap's share of the RSS, and (with --expose-gc) the live heap. */
 export function answerMemoryAsks(): void {
   process.on("message", (m: unknown) => {
     const type = typeof m === "object" && m !== null ? (m as { type?: unknown }).type : undefined;
-    if (type === "memory") process.send?.({ type, usage: process.memoryUsage() });
+    if (type === "memory") process.send?.({ type, usage: process.memoryUsage(), spaces: heapSpaces() });
     if (type === "live-heap") {
       (globalThis as { gc?: () => void }).gc?.();
       process.send?.({ type, usage: process.memoryUsage() });

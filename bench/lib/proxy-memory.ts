@@ -8,7 +8,9 @@ import { readFileSync } from "node:fs";
 import http from "node:http";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
+import type { HeapSpaces } from "./child-server.ts";
 import { type ChildService, startChildService } from "./child-service.ts";
+import { diff, snapshot } from "./cpu.ts";
 import type { Cleanups } from "./cleanups.ts";
 import { requestBody } from "./proxy-fixture.ts";
 import type { ProxyBenchOptions } from "./proxy-options.ts";
@@ -19,17 +21,22 @@ import { floorEntry, gatewayEntry, gatewayEnv } from "./proxy-setup.ts";
 const PEAK_GOAL_MB = 150;
 const RETURN_GOAL_MB = 20;
 
-/** Resident memory of a process, MB (Linux /proc). */
-export function rssMb(pid: number): number {
+/** A field of a process's /proc status in MB (VmRSS: resident; RssAnon, RssFile: its two parts). */
+function statusMb(pid: number, field: string): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? Number.NaN);
+  const kb = Number(new RegExp(`${field}:\\s+(\\d+)`).exec(status)?.[1] ?? Number.NaN);
   return kb / 1024;
 }
+
+/** Resident memory of a process, MB (Linux /proc). */
+export const rssMb = (pid: number): number => statusMb(pid, "VmRSS");
 
 interface Wave {
   peakMb: number;
   /** What `midway` said halfway through (the streams all open). */
   midway: string;
+  /** With a probe: the process's CPU per streamed event once the streams are all open (µs), and its main thread's share. */
+  perEvent?: { us: number; mainUs: number; events: number };
   complete: number;
   failed: number;
   /** Why the failed ones failed ("status 502", "ECONNRESET", "cut short"), with counts. */
@@ -57,6 +64,7 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
         let tail = "";
         res.setEncoding("utf8");
         res.on("data", (chunk: string) => {
+          events += countEventEnds(chunk, tail);
           tail = (tail + chunk).slice(-200);
         });
         res.on("end", () => {
@@ -69,10 +77,19 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
       req.on("error", (e: NodeJS.ErrnoException) => fail(`request ${e.code ?? e.message}`));
       req.end(body);
     });
+  let events = 0;
   const all = Promise.all(Array.from({ length: streams }, one));
   let midway = "";
+  let perEvent: Wave["perEvent"];
   if (probe) {
-    await sleep(5_000);
+    // Past the burst of set-ups (~2 s here): what relaying the events costs, as an upstream
+    // that sends one token at a time makes it cost (one read and one write per event).
+    await sleep(CPU_WINDOW_FROM_MS);
+    const before = { cpu: snapshot([{ name: "p", pid: gateway.pid }]), events };
+    await sleep(CPU_WINDOW_TO_MS - CPU_WINDOW_FROM_MS);
+    const cpu = diff(before.cpu, snapshot([{ name: "p", pid: gateway.pid }])).get("p");
+    const n = events - before.events;
+    if (cpu && n > 0) perEvent = { us: (cpu.mainNs + cpu.otherNs) / 1000 / n, mainUs: cpu.mainNs / 1000 / n, events: n };
     midway = `; midway${await probe()}`;
   }
   const results = await all;
@@ -80,8 +97,30 @@ async function wave(gateway: ChildService, streams: number, probe?: () => Promis
   agent.destroy();
   const complete = results.filter(Boolean).length;
   const why = [...reasons].map(([r, n]) => `${n}× ${r}`).join("; ");
-  return { peakMb: Math.max(peakMb, rssMb(gateway.pid)), midway, complete, failed: streams - complete, reasons: why, seconds: (performance.now() - started) / 1000 };
+  return {
+    peakMb: Math.max(peakMb, rssMb(gateway.pid)),
+    midway,
+    ...(perEvent ? { perEvent } : {}),
+    complete,
+    failed: streams - complete,
+    reasons: why,
+    seconds: (performance.now() - started) / 1000,
+  };
 }
+
+/** SSE events that end in `chunk` (a blank line), one split across two reads included. */
+function countEventEnds(chunk: string, before: string): number {
+  let n = before.endsWith("\n") && chunk.startsWith("\n") ? 1 : 0;
+  for (let i = chunk.indexOf("\n\n"); i >= 0; i = chunk.indexOf("\n\n", i + 2)) n++;
+  return n;
+}
+
+/** The window of the measured wave in which CPU per event is taken, ms from its start. */
+const CPU_WINDOW_FROM_MS = 3_000;
+const CPU_WINDOW_TO_MS = 5_000;
+
+const perEventLine = (w: Wave): string =>
+  w.perEvent ? `CPU per relayed event ${w.perEvent.us.toFixed(1)} µs (main thread ${w.perEvent.mainUs.toFixed(1)}; ${w.perEvent.events} events)` : "CPU per event not measured";
 
 const mb = (v: number) => `${v.toFixed(1)} MB`;
 
@@ -106,13 +145,23 @@ async function watchRss(gateway: ChildService, seconds: number, until?: (mb: num
   return readings;
 }
 
-/** The gateway's own view: V8 heap, memory outside it, array buffers (MB). */
-async function breakdown(gateway: ChildService): Promise<string> {
-  const answer = (await gateway.ask("memory")) as { usage?: NodeJS.MemoryUsage };
+/**
+ * The process's own view: V8 heap (the young generation's share of it apart: it grows to its
+ * maximum under a burst and is committed whether full or not), memory outside it, array buffers,
+ * and the RSS's anonymous and file-backed parts (MB).
+ */
+async function breakdown(child: ChildService): Promise<string> {
+  const answer = (await child.ask("memory")) as { usage?: NodeJS.MemoryUsage; spaces?: HeapSpaces };
   const u = answer.usage;
   if (!u) return "";
   const m = (v: number) => (v / 1048576).toFixed(0);
-  return ` (heap used ${m(u.heapUsed)} of ${m(u.heapTotal)} MB, external ${m(u.external)} MB, array buffers ${m(u.arrayBuffers)} MB)`;
+  const young = Object.entries(answer.spaces ?? {})
+    .filter(([name]) => name.startsWith("new_"))
+    .reduce((sum, [, s]) => sum + s.committed, 0);
+  return (
+    ` (heap used ${m(u.heapUsed)} of ${m(u.heapTotal)} MB, young generation ${m(young)} MB of it, external ${m(u.external)} MB, array buffers ${m(u.arrayBuffers)} MB;` +
+    ` RSS anonymous ${statusMb(child.pid, "RssAnon").toFixed(0)} MB, file-backed ${statusMb(child.pid, "RssFile").toFixed(0)} MB)`
+  );
 }
 const verdict = (ok: boolean) => (ok ? "[ok]" : "[MISSED]");
 
@@ -146,6 +195,7 @@ export async function memoryPart(opts: ProxyBenchOptions, cleanups: Cleanups, tm
 
   const open = await wave(gateway, opts.streams, () => breakdown(gateway));
   console.log(`  ${opts.streams} streams: ${open.complete} complete, ${open.failed} failed, in ${open.seconds.toFixed(1)} s; peak RSS ${mb(open.peakMb)}${open.midway}`);
+  console.log(`    while they stream (${CPU_WINDOW_FROM_MS / 1000}–${CPU_WINDOW_TO_MS / 1000} s): ${perEventLine(open)}`);
   if (open.failed > 0) console.log(`    failed: ${open.reasons}`);
   const back = (r: number) => r - idle <= RETURN_GOAL_MB;
   const watchS = Math.max(opts.settleSeconds, RETURN_WATCH_MAX_S);
@@ -217,7 +267,7 @@ async function floorMemory(opts: ProxyBenchOptions, upstreamUrl: string, cleanup
   const perStream = (from: number, to: number) => `${(((to - from) * 1024) / opts.streams).toFixed(0)} KB per stream`;
   console.log(
     `  the floor (a bare node:http proxy${opts.built ? ", built" : ", under tsx"}) with the same ${opts.streams} streams: idle ${mb(idle)}, peak ${mb(open.peakMb)} ` +
-      `(+${mb(open.peakMb - idle)}, ${perStream(idle, open.peakMb)}; ${open.complete} complete${open.midway}); ` +
+      `(+${mb(open.peakMb - idle)}, ${perStream(idle, open.peakMb)}; ${open.complete} complete${open.midway}; ${perEventLine(open)}); ` +
       `the gateway +${mb(gatewayPeak - gatewayIdle)} over its idle (${perStream(gatewayIdle, gatewayPeak)})`,
   );
 }
