@@ -39,6 +39,58 @@ describe("Limiter with request leases", () => {
   });
 });
 
+/** The store, with the calls of one of its methods counted. */
+function counted(store: Store, method: "takeRequest" | "tokensUsed"): { store: Store; calls: () => number } {
+  let calls = 0;
+  const proxy = new Proxy(store, {
+    get(target, prop) {
+      const value: unknown = Reflect.get(target, prop, target);
+      if (typeof value !== "function") return value;
+      return (...args: unknown[]) => {
+        if (prop === method) calls += 1;
+        return (value as (...a: unknown[]) => unknown).apply(target, args);
+      };
+    },
+  });
+  return { store: proxy, calls: () => calls };
+}
+
+describe("Limiter under concurrent requests", () => {
+  let store: Store;
+  afterAll(async () => {
+    await store?.close();
+  });
+
+  it("admits a key's whole RPM when its requests come all at once: one lease taken at a time, none wasted", async () => {
+    store = await openStore({ pgliteDir: "memory" });
+    const key = await store.createKey({ id: "key_burst", name: "burst", prefix: "sk-sy-burst", hash: "b".repeat(64), rpm: 100 });
+    const takes = counted(store, "takeRequest");
+    const limiter = new Limiter(takes.store, new WriteQueue({ log: silentLogger }));
+    const now = new Date(Date.UTC(2026, 10, 22, 12, 0, 30));
+    const results = await Promise.allSettled(Array.from({ length: 120 }, () => limiter.admit(key, "m", now)));
+    const admitted = results.filter((r) => r.status === "fulfilled").length;
+    for (const r of results) if (r.status === "rejected") expect(r.reason).toMatchObject({ status: 429, code: "rpm_exceeded" });
+    expect(admitted).toBe(100);
+    // What the database counted for the minute: the admitted requests, no leases thrown away.
+    expect(await store.takeRequest(key.id, new Date(Date.UTC(2026, 10, 22, 12, 0)), null, 0)).toBe(100);
+    // A full window stays full until it ends: the key's next requests are refused without a round trip.
+    const before = takes.calls();
+    await expect(limiter.admit(key, "m", now)).rejects.toMatchObject({ status: 429, code: "rpm_exceeded" });
+    expect(takes.calls()).toBe(before);
+    // A new minute is a new window.
+    await expect(limiter.admit(key, "m", new Date(Date.UTC(2026, 10, 22, 12, 1, 0)))).resolves.toMatchObject({ headers: { "x-ratelimit-remaining-requests": "99" } });
+  });
+
+  it("reads a key's token counts once for a burst of requests, not once per request", async () => {
+    const key = await store.createKey({ id: "key_tokens", name: "tokens", prefix: "sk-sy-tok", hash: "t".repeat(64), tpm: 1_000_000 });
+    const reads = counted(store, "tokensUsed");
+    const limiter = new Limiter(reads.store, new WriteQueue({ log: silentLogger }));
+    const admissions = await Promise.all(Array.from({ length: 50 }, () => limiter.admit(key, "m", new Date())));
+    expect(admissions).toHaveLength(50);
+    expect(reads.calls()).toBe(1);
+  });
+});
+
 describe("Limiter for requests that spend no tokens (response-cache hits)", () => {
   let store: Store;
   afterAll(async () => {

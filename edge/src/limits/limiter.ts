@@ -46,6 +46,11 @@ interface RequestLease {
   remaining: number;
   /** The window's count in the database when the lease was taken (all of the lease included). */
   countAtLease: number;
+  /**
+   * The database refused even one request at this limit: the window is full until it ends
+   * (counts only grow within a window), so the key's next requests are refused without asking.
+   */
+  fullAt?: number;
 }
 
 interface TokensSnapshot {
@@ -64,6 +69,14 @@ export class Limiter {
   // (each PGlite statement costs ~0.5-1.5 ms of the gateway's CPU; measured in bench:proxy).
   readonly #leases = new Map<string, RequestLease>();
   readonly #tokens = new Map<string, TokensSnapshot>();
+  /**
+   * Database reads in flight per key, shared by the requests that find the lease used up or
+   * the token counts stale meanwhile: a burst of a key's requests makes one round trip and
+   * takes one lease, rather than one each (all but the last thrown away, yet counted against
+   * the key's RPM in the database).
+   */
+  readonly #leasing = new Map<string, Promise<RequestLease>>();
+  readonly #reading = new Map<string, Promise<TokensSnapshot>>();
 
   constructor(
     private readonly store: Store,
@@ -152,30 +165,67 @@ export class Limiter {
 
   /** The window's request count after this one, or null when over the limit. */
   async #takeRequest(keyId: string, window: Date, rpm: number): Promise<number | null> {
-    const lease = this.#leases.get(keyId);
-    if (lease && lease.windowMs === window.getTime() && lease.remaining > 0) {
-      lease.remaining -= 1;
-      return lease.countAtLease - lease.remaining;
+    const windowMs = window.getTime();
+    for (;;) {
+      const lease = this.#leases.get(keyId);
+      if (lease && lease.windowMs === windowMs) {
+        if (lease.remaining > 0) {
+          lease.remaining -= 1;
+          return lease.countAtLease - lease.remaining;
+        }
+        if (lease.fullAt === rpm) return null;
+      }
+      let leasing = this.#leasing.get(keyId);
+      if (!leasing) {
+        leasing = this.#lease(keyId, window, rpm).finally(() => this.#leasing.delete(keyId));
+        this.#leasing.set(keyId, leasing);
+      }
+      // Refused for this window: so is this request (no second round trip to hear it again).
+      const taken = await leasing;
+      if (taken.windowMs === windowMs && taken.fullAt !== undefined) return null;
     }
+  }
+
+  /** Takes a key's next lease of requests from the database; a refusal is remembered too. */
+  async #lease(keyId: string, window: Date, rpm: number): Promise<RequestLease> {
     let n = this.options.exact ? 1 : leaseSize(rpm);
     let count = await this.store.takeRequest(keyId, window, rpm, n);
     if (count === null && n > 1) {
       n = 1;
       count = await this.store.takeRequest(keyId, window, rpm, 1);
     }
-    if (count === null) return null;
-    this.#leases.set(keyId, { windowMs: window.getTime(), remaining: n - 1, countAtLease: count });
-    return count - (n - 1);
+    const windowMs = window.getTime();
+    const lease: RequestLease = count === null ? { windowMs, remaining: 0, countAtLease: rpm, fullAt: rpm } : { windowMs, remaining: n, countAtLease: count };
+    this.#leases.set(keyId, lease);
+    return lease;
   }
 
   async #tokensUsed(keyId: string, window: Date, day: string, month: string): Promise<{ minute: number; day: number; month: number }> {
-    const now = Date.now();
-    const snap = this.#tokens.get(keyId);
-    if (snap && snap.windowMs === window.getTime() && snap.day === day && snap.month === month && now < snap.until)
-      return { minute: snap.minute, day: snap.dayUsed, month: snap.monthUsed };
+    const windowMs = window.getTime();
+    const current = (): TokensSnapshot | undefined => {
+      const snap = this.#tokens.get(keyId);
+      return snap && snap.windowMs === windowMs && snap.day === day && snap.month === month ? snap : undefined;
+    };
+    let snap = current();
+    if (!snap || Date.now() >= snap.until) {
+      const read = `${keyId}|${windowMs}|${day}|${month}`;
+      let reading = this.#reading.get(read);
+      if (!reading) {
+        reading = this.#readTokens(keyId, window, day, month).finally(() => this.#reading.delete(read));
+        this.#reading.set(read, reading);
+      }
+      const answer = await reading;
+      // The snapshot, not the read's answer: spends booked since it landed are added to it.
+      snap = current() ?? answer;
+    }
+    return { minute: snap.minute, day: snap.dayUsed, month: snap.monthUsed };
+  }
+
+  async #readTokens(keyId: string, window: Date, day: string, month: string): Promise<TokensSnapshot> {
     const used = await this.store.tokensUsed(keyId, window, day, month);
     if (this.#tokens.size > 10_000) this.#tokens.clear();
-    this.#tokens.set(keyId, { windowMs: window.getTime(), day, month, until: now + TOKENS_SNAPSHOT_MS, minute: used.minute, dayUsed: used.day, monthUsed: used.month });
-    return used;
+    const snap: TokensSnapshot = { windowMs: window.getTime(), day, month, until: Date.now() + TOKENS_SNAPSHOT_MS, minute: used.minute, dayUsed: used.day, monthUsed: used.month };
+    this.#tokens.set(keyId, snap);
+    return snap;
   }
 }
