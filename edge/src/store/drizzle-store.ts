@@ -3,7 +3,7 @@ import * as schema from "@switchyard/drizzle/schema";
 import { and, asc, count, desc, eq, gt, gte, isNull, lt, lte, or, type SQL, sql } from "drizzle-orm";
 import type { PgDatabase, PgQueryResultHKT } from "drizzle-orm/pg-core";
 import { decodeCursor, encodeCursor } from "./cursor.ts";
-import type { ApiKey, ApiKeyPatch, CacheRow, Conversation, NewApiKey, Page, Store, StoredMessage, StoredResponse, UsageRow, UsageSummaryRow } from "./store.ts";
+import type { ApiKey, ApiKeyPatch, CacheRow, Conversation, NewApiKey, Page, Store, StoredMessage, StoredResponse, TokenSpend, UsageRow, UsageSummaryRow } from "./store.ts";
 
 export type Db = PgDatabase<PgQueryResultHKT, typeof schema>;
 
@@ -102,20 +102,26 @@ export class DrizzleStore implements Store {
     };
   }
 
-  async addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void> {
-    if (tokens <= 0) return;
-    await this.db
-      .insert(rateWindows)
-      .values({ keyId, windowStart, requests: 0, tokens })
-      .onConflictDoUpdate({ target: [rateWindows.keyId, rateWindows.windowStart], set: { tokens: sql`${rateWindows.tokens} + ${tokens}` } });
-    await this.db
-      .insert(tokenTotals)
-      .values([
-        { keyId, period: day, tokens },
-        { keyId, period: month, tokens },
-      ])
-      .onConflictDoUpdate({ target: [tokenTotals.keyId, tokenTotals.period], set: { tokens: sql`${tokenTotals.tokens} + excluded.tokens` } });
-    await this.db.update(apiKeys).set({ lastUsedAt: new Date() }).where(eq(apiKeys.id, keyId));
+  async addTokens(spends: TokenSpend[]): Promise<void> {
+    const booked = spends.filter((s) => s.tokens > 0);
+    if (booked.length === 0) return;
+    const json = JSON.stringify(booked.map((s) => ({ key_id: s.keyId, window_start: s.windowStart.toISOString(), day: s.day, month: s.month, tokens: s.tokens })));
+    // One statement, which Postgres applies whole or not at all. Summed per target row first:
+    // an upsert may not touch one row twice (two minutes of a key share its day and month).
+    await this.db.execute(sql`
+      with s as (
+        select * from jsonb_to_recordset(${json}::jsonb) as r(key_id text, window_start timestamptz, day text, month text, tokens bigint)
+      ), minutes as (
+        insert into ${rateWindows} (key_id, window_start, requests, tokens)
+        select key_id, window_start, 0, sum(tokens)::integer from s group by key_id, window_start
+        on conflict (key_id, window_start) do update set tokens = ${rateWindows}.tokens + excluded.tokens
+      ), totals as (
+        insert into ${tokenTotals} (key_id, period, tokens)
+        select key_id, period, sum(tokens)::bigint from (select key_id, day as period, tokens from s union all select key_id, month, tokens from s) p
+        group by key_id, period
+        on conflict (key_id, period) do update set tokens = ${tokenTotals}.tokens + excluded.tokens
+      )
+      update ${apiKeys} set last_used_at = now() where id in (select key_id from s)`);
   }
 
   /**

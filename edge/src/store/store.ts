@@ -77,6 +77,15 @@ export interface Conversation {
   updatedAt: Date;
 }
 
+/** Tokens one key spent in one minute, booked to that minute, its UTC day (`d:…`) and month (`m:…`). */
+export interface TokenSpend {
+  keyId: string;
+  windowStart: Date;
+  day: string;
+  month: string;
+  tokens: number;
+}
+
 export interface StoredMessage {
   id: number;
   role: string;
@@ -117,7 +126,11 @@ export interface Store {
   takeRequest(keyId: string, windowStart: Date, limit: number | null, n?: number): Promise<number | null>;
   /** Tokens the key used in this minute, today and this month. */
   tokensUsed(keyId: string, windowStart: Date, day: string, month: string): Promise<{ minute: number; day: number; month: number }>;
-  addTokens(keyId: string, windowStart: Date, day: string, month: string, tokens: number): Promise<void>;
+  /**
+   * Books a batch of spends as one statement: all of it or none, so a batch the write queue
+   * retries after a failure never counts twice what had landed.
+   */
+  addTokens(spends: TokenSpend[]): Promise<void>;
 
   recordUsage(rows: UsageRow[]): Promise<void>;
   usageForKey(keyId: string | null, since: Date): Promise<UsageSummaryRow[]>;
