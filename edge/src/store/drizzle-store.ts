@@ -107,18 +107,19 @@ export class DrizzleStore implements Store {
     if (booked.length === 0) return;
     const json = JSON.stringify(booked.map((s) => ({ key_id: s.keyId, window_start: s.windowStart.toISOString(), day: s.day, month: s.month, tokens: s.tokens })));
     // One statement, which Postgres applies whole or not at all. Summed per target row first:
-    // an upsert may not touch one row twice (two minutes of a key share its day and month).
+    // an upsert may not touch one row twice (two minutes of a key share its day and month). Rows
+    // in key order, so two gateways' batches lock shared rows in the same order (no deadlock).
     await this.db.execute(sql`
       with s as (
         select * from jsonb_to_recordset(${json}::jsonb) as r(key_id text, window_start timestamptz, day text, month text, tokens bigint)
       ), minutes as (
         insert into ${rateWindows} (key_id, window_start, requests, tokens)
-        select key_id, window_start, 0, sum(tokens)::integer from s group by key_id, window_start
+        select key_id, window_start, 0, sum(tokens)::integer from s group by key_id, window_start order by key_id, window_start
         on conflict (key_id, window_start) do update set tokens = ${rateWindows}.tokens + excluded.tokens
       ), totals as (
         insert into ${tokenTotals} (key_id, period, tokens)
         select key_id, period, sum(tokens)::bigint from (select key_id, day as period, tokens from s union all select key_id, month, tokens from s) p
-        group by key_id, period
+        group by key_id, period order by key_id, period
         on conflict (key_id, period) do update set tokens = ${tokenTotals}.tokens + excluded.tokens
       )
       update ${apiKeys} set last_used_at = now() where id in (select key_id from s)`);
