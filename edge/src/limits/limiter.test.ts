@@ -81,6 +81,25 @@ describe("Limiter under concurrent requests", () => {
     await expect(limiter.admit(key, "m", new Date(Date.UTC(2026, 10, 22, 12, 1, 0)))).resolves.toMatchObject({ headers: { "x-ratelimit-remaining-requests": "99" } });
   });
 
+  it("fails every request that waited on a lease the database could not give, and asks again on the next", async () => {
+    const key = await store.createKey({ id: "key_down", name: "down", prefix: "sk-sy-down", hash: "d".repeat(64), rpm: 100 });
+    let down = true;
+    const flaky = new Proxy(store, {
+      get(target, prop) {
+        const value: unknown = Reflect.get(target, prop, target);
+        if (typeof value !== "function") return value;
+        return (...args: unknown[]) =>
+          prop === "takeRequest" && down ? Promise.reject(new Error("connection lost")) : (value as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    const limiter = new Limiter(flaky, new WriteQueue({ log: silentLogger }));
+    const now = new Date(Date.UTC(2026, 10, 22, 12, 0, 30));
+    const results = await Promise.allSettled(Array.from({ length: 10 }, () => limiter.admit(key, "m", now)));
+    for (const r of results) expect(r).toMatchObject({ status: "rejected", reason: { status: 503, code: "database_unavailable" } });
+    down = false;
+    await expect(limiter.admit(key, "m", now)).resolves.toMatchObject({ headers: { "x-ratelimit-remaining-requests": "99" } });
+  });
+
   it("reads a key's token counts once for a burst of requests, not once per request", async () => {
     const key = await store.createKey({ id: "key_tokens", name: "tokens", prefix: "sk-sy-tok", hash: "t".repeat(64), tpm: 1_000_000 });
     const reads = counted(store, "tokensUsed");
